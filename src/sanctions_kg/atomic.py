@@ -1,0 +1,116 @@
+"""Replacing a folder as one step, so that a crash leaves the old content or the new, whole.
+
+Linux's ``renameat2(RENAME_EXCHANGE)`` swaps two paths atomically; Python's standard library
+does not expose it, hence the small ctypes call. Where it is unavailable the fallback renames
+the old folder aside first and restores it on the next run if the switch was interrupted.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import ctypes.util
+import errno
+import fcntl
+import os
+import shutil
+from collections.abc import Iterator
+from functools import cache
+from pathlib import Path
+
+from .errors import OutputError, StoreInUseError
+
+_AT_FDCWD = -100
+_RENAME_EXCHANGE = 2
+MARKER = ".sanctions-kg-build"
+
+
+@cache
+def _renameat2() -> object | None:
+    name = ctypes.util.find_library("c")
+    if name is None:
+        return None
+    libc = ctypes.CDLL(name, use_errno=True)
+    return getattr(libc, "renameat2", None)
+
+
+def exchange(new: Path, target: Path) -> None:
+    """Atomically put ``new`` in place of ``target``; the old content ends up at ``new``."""
+    if not target.exists():
+        os.rename(new, target)
+        return
+    function = _renameat2()
+    if function is not None:
+        result = function(  # type: ignore[operator]
+            _AT_FDCWD, os.fsencode(new), _AT_FDCWD, os.fsencode(target), _RENAME_EXCHANGE
+        )
+        if result == 0:
+            return
+        code = ctypes.get_errno()
+        if code not in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP):
+            raise OSError(code, os.strerror(code), str(target))
+    aside = target.with_name(target.name + ".previous")
+    shutil.rmtree(aside, ignore_errors=True)
+    os.rename(target, aside)
+    os.rename(new, target)
+    os.rename(aside, new)
+
+
+def recover(target: Path) -> None:
+    """Restore ``target`` if a fallback exchange was interrupted between its two renames."""
+    aside = target.with_name(target.name + ".previous")
+    if aside.exists() and not target.exists():
+        os.rename(aside, target)
+
+
+def staging_dir(target: Path) -> Path:
+    """A fresh folder beside ``target`` to prepare its replacement in."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    for stale in target.parent.glob(f".{target.name}.tmp-*"):
+        pid = stale.name.rsplit("-", 1)[-1]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(stale, ignore_errors=True)
+    path = target.parent / f".{target.name}.tmp-{os.getpid()}"
+    shutil.rmtree(path, ignore_errors=True)
+    path.mkdir()
+    return path
+
+
+def check_output_dir(target: Path) -> None:
+    """Refuse to replace a folder that holds other things than a previous build."""
+    recover(target)
+    if target.exists() and not target.is_dir():
+        raise OutputError(f"{target}: exists and is not a folder; choose another --out")
+    if target.is_dir() and any(target.iterdir()) and not (target / MARKER).exists():
+        raise OutputError(
+            f"{target}: folder is not empty and was not written by sanctions-kg build; "
+            "choose an empty or new --out folder"
+        )
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+@contextlib.contextmanager
+def exclusive_lock(path: Path, what: str) -> Iterator[None]:
+    """Hold an exclusive lock on ``path`` or fail at once with a "store in use" error."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise StoreInUseError(
+                f"{what}: store in use: another sanctions-kg process is writing it; "
+                "wait for it to finish and run again"
+            ) from None
+        yield
+    finally:
+        os.close(fd)

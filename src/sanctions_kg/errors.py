@@ -1,0 +1,88 @@
+"""The errors sanctions-kg reports, one class per situation, each with its exit code.
+
+Exit codes: 0 success, 1 validation failed, 2 usage or input error, 3 internal error.
+Every message names where the problem is (a file and line, or a query line and column) and says
+what to do. The CLI prints ``str(error)`` on one line and exits with ``error.exit_code``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Location:
+    """A place in a source file: 1-based line (and column, when known)."""
+
+    file: Path
+    line: int
+    column: int | None = None
+
+    def __str__(self) -> str:
+        if self.column is None:
+            return f"{self.file}:{self.line}"
+        return f"{self.file}:{self.line}:{self.column}"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem found in an input file."""
+
+    location: Location
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.location}: {self.message}"
+
+
+class SanctionsKGError(Exception):
+    """Base of every error sanctions-kg reports on purpose."""
+
+    exit_code: int = 2
+
+
+class InputError(SanctionsKGError):
+    """Bad input: a file that is missing, unreadable, malformed, or inconsistent."""
+
+    def __init__(self, problems: list[Problem] | Problem | str) -> None:
+        if isinstance(problems, Problem):
+            problems = [problems]
+        self.problems: list[Problem] = problems if isinstance(problems, list) else []
+        text = problems if isinstance(problems, str) else "\n".join(str(p) for p in problems)
+        super().__init__(text)
+
+
+class UsageError(SanctionsKGError):
+    """A command was called with options that do not fit together or values out of range."""
+
+
+class StoreError(SanctionsKGError):
+    """The embedded store is missing, not a sanctions-kg store, or cannot be opened."""
+
+
+class StoreInUseError(StoreError):
+    """Another process is writing the store."""
+
+
+class OutputError(SanctionsKGError):
+    """An output folder or file cannot be written safely."""
+
+
+class QueryError(SanctionsKGError):
+    """A SPARQL query is invalid, not allowed (an update), or took too long."""
+
+
+class RemoteError(SanctionsKGError):
+    """A SPARQL endpoint or Graph Store answered with an error or could not be reached."""
+
+
+class ValidationFailed(SanctionsKGError):
+    """The data has SHACL results at or above the chosen severity."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, *, report: object = None) -> None:
+        super().__init__(message)
+        #: The validation report (a ``sanctions_kg.validation.ValidationReport``).
+        self.report = report

@@ -1,0 +1,668 @@
+"""Loading a data folder (facts, reference entities, article texts) into typed records.
+
+All problems of all files are collected and reported together, each with its file and line.
+Which keys a record may have, and how each value is read, comes from the ontology
+(:class:`~sanctions_kg.schema.Schema`); the code names no class or property of its own.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from .dates import DateSpec, PartialDate, resolve
+from .errors import InputError, Location, Problem
+from .records import (
+    Article,
+    ArticleMeta,
+    Content,
+    Corpus,
+    Country,
+    Field,
+    Flag,
+    Number,
+    Quote,
+    Record,
+    Ref,
+    Section,
+    Text,
+    Value,
+)
+from .schema import DATE_COMPANIONS, DATE_VALUE, LANG_STRING, Schema
+from .sources import Node, load_yaml, read_text
+
+ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+CONTEXT_CHARS = 32
+YAML_SUFFIXES = (".yaml", ".yml")
+
+ARTICLE_KEYS = {
+    "id", "text", "language", "published", "title", "publisher", "author", "url", "license",
+}
+PUBLISHED_KEYS = {"value", "inferred", "note"}
+FACT_RESERVED = {"id", "type", "evidence", "quote", "content", "note", "label", "altLabel"}
+ENTITY_RESERVED = {"id", "type", "label", "altLabel", "sameAs", "source", "pycountry", "note"}
+CONTENT_KEYS = {"subject", "predicate", "object"}
+QUOTE_KEYS = {"exact", "prefix", "suffix"}
+DATE_KEYS = {"value", "earliest", "latest", "expression"}
+WIKIDATA_IRI = re.compile(r"^http://www\.wikidata\.org/entity/Q[1-9][0-9]*$")
+
+
+@dataclass
+class _Problems:
+    """Problems collected while loading, reported together."""
+
+    items: list[Problem] = field(default_factory=list)
+
+    def add(self, location: Location, message: str) -> None:
+        self.items.append(Problem(location, message))
+
+
+def yaml_files(folder: Path) -> list[Path]:
+    """The YAML files of a folder, sorted; other files are ignored."""
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix in YAML_SUFFIXES)
+
+
+def load_corpus(data_dir: Path, schema: Schema) -> Corpus:
+    """Load every reference and facts file under ``data_dir``; raise InputError with all problems."""
+    problems = _Problems()
+    if not data_dir.is_dir():
+        raise InputError(
+            Problem(Location(data_dir, 1), "data folder not found; pass --data with a folder "
+                    "holding articles/, facts/ and reference/")
+        )
+    facts_files = yaml_files(data_dir / "facts")
+    if not facts_files:
+        raise InputError(
+            Problem(Location(data_dir / "facts", 1), "no facts files (*.yaml) found; "
+                    "add one per article")
+        )
+    entities: list[Record] = []
+    for path in yaml_files(data_dir / "reference"):
+        entities.extend(_guard(problems, lambda p=path: load_reference_file(p, schema)))
+    index = _index_unique(entities, problems)
+    articles: list[Article] = []
+    article_ids: dict[str, Location] = {}
+    for path in facts_files:
+        loaded = _guard(
+            problems, lambda p=path: [load_article_file(p, data_dir, schema, index)]
+        )
+        for article in loaded:
+            previous = article_ids.get(article.meta.id)
+            if previous is not None:
+                problems.add(
+                    article.location,
+                    f"duplicate article id '{article.meta.id}' (also at {previous}); "
+                    "give each article its own id",
+                )
+            article_ids[article.meta.id] = article.location
+            articles.append(article)
+    if problems.items:
+        raise InputError(problems.items)
+    return Corpus(data_dir, tuple(entities), tuple(articles))
+
+
+def _guard(problems: _Problems, load: Callable[[], list[Record] | list[Article]]) -> list:  # type: ignore[type-arg]
+    try:
+        return load()
+    except InputError as error:
+        problems.items.extend(error.problems)
+        return []
+
+
+def _index_unique(records: Iterable[Record], problems: _Problems) -> dict[str, Record]:
+    index: dict[str, Record] = {}
+    for record in records:
+        if record.id in index:
+            problems.add(
+                record.location,
+                f"duplicate id '{record.id}' (also at {index[record.id].location}); "
+                "ids must be unique",
+            )
+            continue
+        index[record.id] = record
+    return index
+
+
+# --- reference files -------------------------------------------------------------------------
+
+
+def load_reference_file(path: Path, schema: Schema) -> list[Record]:
+    """Load one reference file (``entities:`` list)."""
+    root = load_yaml(path)
+    problems = _Problems()
+    top = _expect_map(root, problems, "the top level", {"entities"})
+    records: list[Record] = []
+    entities = top.get("entities")
+    if entities is None:
+        problems.add(root.location, "missing 'entities:' list; add it")
+    elif not isinstance(entities.value, list):
+        problems.add(entities.location, "'entities' must be a list")
+    else:
+        for item in entities.value:
+            record = _load_entity(item, schema, problems)
+            if record is not None:
+                records.append(record)
+    if problems.items:
+        raise InputError(problems.items)
+    return records
+
+
+def _load_entity(node: Node, schema: Schema, problems: _Problems) -> Record | None:
+    allowed = ENTITY_RESERVED | set(schema.object_properties) | set(schema.datatype_ranges)
+    mapping = _expect_map(node, problems, "an entity", allowed)
+    if not mapping and not node.is_map:
+        return None
+    ident, type_ = _id_and_type(node, mapping, schema, problems, default_type=None)
+    if ident is None or type_ is None:
+        return None
+    fields = _fields(mapping, ENTITY_RESERVED, schema, problems, published=None)
+    country = None
+    if "pycountry" in mapping:
+        country = _country(mapping["pycountry"], problems)
+    same_as = tuple(_strings(mapping.get("sameAs"), problems, "sameAs"))
+    for iri, item in zip(same_as, _items(mapping.get("sameAs")), strict=False):
+        if not WIKIDATA_IRI.match(iri):
+            problems.add(
+                item.location,
+                f"sameAs '{iri}' is not a Wikidata entity IRI (http://www.wikidata.org/entity/Q…)",
+            )
+    return Record(
+        id=ident,
+        type=type_,
+        section=Section.ENTITY,
+        location=node.location,
+        fields=fields,
+        label=_optional_string(mapping.get("label"), problems, "label"),
+        alt_labels=tuple(_strings(mapping.get("altLabel"), problems, "altLabel")),
+        note=_optional_string(mapping.get("note"), problems, "note"),
+        same_as=same_as,
+        source=_optional_string(mapping.get("source"), problems, "source"),
+        country=country,
+    )
+
+
+def _country(node: Node, problems: _Problems) -> Country | None:
+    import pycountry
+
+    if not isinstance(node.value, str) or not node.value:
+        problems.add(node.location, "pycountry must be the ISO 3166-1 country name")
+        return None
+    found = pycountry.countries.get(name=node.value)
+    if found is None:
+        problems.add(
+            node.location,
+            f"'{node.value}' is not an ISO 3166-1 country name known to pycountry; "
+            "use the exact name (for example 'Iran, Islamic Republic of')",
+        )
+        return None
+    return Country(name=str(found.name), alpha2=str(found.alpha_2), alpha3=str(found.alpha_3))
+
+
+# --- facts files -------------------------------------------------------------------------------
+
+
+def load_article_file(
+    path: Path, data_dir: Path, schema: Schema, entities: dict[str, Record]
+) -> Article:
+    """Load one facts file, its article text, and check every reference and quote."""
+    root = load_yaml(path)
+    problems = _Problems()
+    top = _expect_map(root, problems, "the top level", {"article", "facts", "claims"})
+    article_node = top.get("article")
+    if article_node is None:
+        problems.add(root.location, "missing 'article:' section; add the article's id and text")
+        raise InputError(problems.items)
+    meta = _article_meta(article_node, data_dir, problems)
+    if meta is None:
+        raise InputError(problems.items)
+    published = meta.published.value.first_day if meta.published.value else None
+    records: list[Record] = []
+    for section in (Section.FACT, Section.CLAIM):
+        node = top.get(section.value)
+        if node is None:
+            continue
+        if not isinstance(node.value, list):
+            problems.add(node.location, f"'{section.value}' must be a list")
+            continue
+        for item in node.value:
+            record = _load_fact(item, section, schema, meta, published, problems)
+            if record is not None:
+                records.append(record)
+    index = _index_unique(records, problems)
+    _check_references(records, index, entities, schema, problems)
+    if problems.items:
+        raise InputError(problems.items)
+    return Article(meta=meta, records=tuple(records), facts_file=path, location=root.location)
+
+
+def _article_meta(node: Node, data_dir: Path, problems: _Problems) -> ArticleMeta | None:
+    mapping = _expect_map(node, problems, "'article'", ARTICLE_KEYS)
+    before = len(problems.items)
+    ident = _required_string(node, mapping, "id", problems)
+    if ident is not None and not ID_PATTERN.match(ident):
+        problems.add(mapping["id"].location, f"article id '{ident}' must be kebab-case "
+                      "(lower-case letters, digits and hyphens)")
+    text_file = _required_string(node, mapping, "text", problems)
+    language = _optional_string(mapping.get("language"), problems, "language") or "en"
+    published_node = mapping.get("published")
+    published: DateSpec | None = None
+    inferred = False
+    note = None
+    if published_node is None:
+        problems.add(node.location, "missing 'published:' date; give the publication date "
+                     "(mark it inferred: true when the article does not state it)")
+    elif published_node.is_map:
+        assert isinstance(published_node.value, dict)
+        sub = _expect_map(published_node, problems, "'published'", PUBLISHED_KEYS)
+        if "value" not in sub:
+            problems.add(published_node.location, "missing 'value:' in 'published'")
+        else:
+            published = _date_point(sub["value"], problems)
+        inferred = _optional_bool(sub.get("inferred"), problems, "inferred")
+        note = _optional_string(sub.get("note"), problems, "note")
+    else:
+        published = _date_point(published_node, problems)
+    if published is not None and (published.value is None or published.value.day is None):
+        problems.add(published_node.location if published_node else node.location,
+                     "the publication date must be a day (YYYY-MM-DD)")
+        published = None
+    text = None
+    if text_file is not None:
+        text = _article_text(mapping["text"], text_file, data_dir, problems)
+    if len(problems.items) > before or ident is None or text is None or published is None:
+        return None
+    assert text_file is not None
+    return ArticleMeta(
+        id=ident,
+        text=text,
+        text_file=text_file,
+        language=language,
+        published=published,
+        published_inferred=inferred,
+        published_note=note,
+        title=_optional_string(mapping.get("title"), problems, "title"),
+        publisher=_optional_string(mapping.get("publisher"), problems, "publisher"),
+        author=_optional_string(mapping.get("author"), problems, "author"),
+        url=_optional_string(mapping.get("url"), problems, "url"),
+        license=_optional_string(mapping.get("license"), problems, "license"),
+    )
+
+
+def _article_text(node: Node, text_file: str, data_dir: Path, problems: _Problems) -> str | None:
+    relative = PurePosixPath(text_file)
+    if relative.is_absolute() or ".." in relative.parts or "\\" in text_file or not text_file:
+        problems.add(
+            node.location,
+            f"text path '{text_file}' must be relative to the data folder and stay inside it "
+            "(no absolute paths, no '..')",
+        )
+        return None
+    path = data_dir / relative
+    try:
+        resolved = path.resolve()
+        if not resolved.is_relative_to(data_dir.resolve()):
+            problems.add(node.location, f"text path '{text_file}' leads outside the data folder")
+            return None
+    except OSError:
+        pass
+    if not path.is_file():
+        problems.add(node.location, f"article text '{path}' not found; add the article's text "
+                     "file or fix the path")
+        return None
+    try:
+        return read_text(path)
+    except InputError as error:
+        problems.items.extend(error.problems)
+        return None
+
+
+def _load_fact(
+    node: Node,
+    section: Section,
+    schema: Schema,
+    meta: ArticleMeta,
+    published: dt.date | None,
+    problems: _Problems,
+) -> Record | None:
+    allowed = FACT_RESERVED | set(schema.object_properties) | set(schema.datatype_ranges)
+    mapping = _expect_map(node, problems, f"an item of '{section.value}'", allowed)
+    if not node.is_map:
+        return None
+    default_type = "Claim" if section is Section.CLAIM and "Claim" in schema.classes else None
+    ident, type_ = _id_and_type(node, mapping, schema, problems, default_type=default_type)
+    fields = _fields(mapping, FACT_RESERVED, schema, problems, published=published)
+    evidence = tuple(_quotes(mapping.get("evidence"), meta.text, problems, "evidence"))
+    quotes = tuple(_quotes(mapping.get("quote"), meta.text, problems, "quote"))
+    if "evidence" not in mapping and "quote" not in mapping:
+        problems.add(node.location, "missing 'evidence:' (or 'quote:'); every fact and claim "
+                     "needs the words of the article that support it")
+    contents = tuple(_contents(mapping.get("content"), schema, problems, published))
+    if ident is None or type_ is None:
+        return None
+    return Record(
+        id=ident,
+        type=type_,
+        section=section,
+        location=node.location,
+        fields=fields,
+        label=_optional_string(mapping.get("label"), problems, "label"),
+        alt_labels=tuple(_strings(mapping.get("altLabel"), problems, "altLabel")),
+        note=_optional_string(mapping.get("note"), problems, "note"),
+        evidence=evidence,
+        quotes=quotes,
+        contents=contents,
+    )
+
+
+def _contents(
+    node: Node | None, schema: Schema, problems: _Problems, published: dt.date | None
+) -> list[Content]:
+    contents: list[Content] = []
+    allowed = CONTENT_KEYS | set(schema.object_properties) | set(schema.datatype_ranges)
+    for item in _items(node):
+        mapping = _expect_map(item, problems, "a content item", allowed)
+        if not item.is_map:
+            continue
+        parts: dict[str, str] = {}
+        for key in ("subject", "predicate", "object"):
+            value = _required_string(item, mapping, key, problems)
+            if value is not None:
+                parts[key] = value
+        predicate = parts.get("predicate")
+        if predicate is not None and predicate not in schema.object_properties:
+            problems.add(
+                mapping["predicate"].location,
+                f"unknown predicate '{predicate}'; use an object property of the ontology",
+            )
+            continue
+        fields = _fields(mapping, CONTENT_KEYS, schema, problems, published=published)
+        if len(parts) == 3:
+            contents.append(
+                Content(
+                    subject=Ref(parts["subject"], mapping["subject"].location),
+                    predicate=parts["predicate"],
+                    object=Ref(parts["object"], mapping["object"].location),
+                    fields=fields,
+                    location=item.location,
+                )
+            )
+    return contents
+
+
+def _check_references(
+    records: list[Record],
+    index: dict[str, Record],
+    entities: dict[str, Record],
+    schema: Schema,
+    problems: _Problems,
+) -> None:
+    def check(ref: Ref) -> None:
+        if ref.id not in index and ref.id not in entities and ref.id not in schema.concepts:
+            problems.add(
+                ref.location,
+                f"unknown id '{ref.id}'; define it in this file, in data/reference, "
+                "or as a concept of the ontology",
+            )
+
+    for record in records:
+        for field_ in record.fields:
+            for value in field_.values:
+                if isinstance(value, Ref):
+                    check(value)
+        for content in record.contents:
+            check(content.subject)
+            check(content.object)
+            for field_ in content.fields:
+                for value in field_.values:
+                    if isinstance(value, Ref):
+                        check(value)
+
+
+# --- values ------------------------------------------------------------------------------------
+
+
+def _id_and_type(
+    node: Node,
+    mapping: dict[str, Node],
+    schema: Schema,
+    problems: _Problems,
+    *,
+    default_type: str | None,
+) -> tuple[str | None, str | None]:
+    ident = _required_string(node, mapping, "id", problems)
+    if ident is not None and not ID_PATTERN.match(ident):
+        problems.add(mapping["id"].location, f"id '{ident}' must be kebab-case "
+                     "(lower-case letters, digits and hyphens)")
+        ident = None
+    if "type" in mapping or default_type is None:
+        type_ = _required_string(node, mapping, "type", problems)
+    else:
+        type_ = default_type
+    if type_ is not None and type_ not in schema.classes:
+        problems.add(
+            mapping["type"].location if "type" in mapping else node.location,
+            f"unknown type '{type_}'; use a class of the ontology",
+        )
+        type_ = None
+    return ident, type_
+
+
+def _fields(
+    mapping: dict[str, Node],
+    reserved: set[str],
+    schema: Schema,
+    problems: _Problems,
+    *,
+    published: dt.date | None,
+) -> tuple[Field, ...]:
+    fields: list[Field] = []
+    dates = schema.date_properties
+    for key, node in mapping.items():
+        if key in reserved or not schema.is_property(key):
+            continue
+        if any(key == base + suffix for base in dates for suffix in DATE_COMPANIONS):
+            problems.add(node.location, f"'{key}' is written as a bound of its date: "
+                         "use {earliest: …, latest: …, expression: …} on the date itself")
+            continue
+        values: list[Value] = []
+        for item in _items(node):
+            value = _value(key, item, schema, problems, published)
+            if value is not None:
+                values.append(value)
+        if values:
+            fields.append(Field(key, tuple(values), node.location))
+    return tuple(fields)
+
+
+def _value(
+    key: str, node: Node, schema: Schema, problems: _Problems, published: dt.date | None
+) -> Value | None:
+    if key in schema.object_properties:
+        if not isinstance(node.value, str) or not node.value:
+            problems.add(node.location, f"'{key}' must be an id (a string) or a list of ids")
+            return None
+        return Ref(node.value, node.location)
+    range_ = schema.datatype_ranges[key]
+    if key in schema.date_properties or range_ == DATE_VALUE:
+        return _date(node, problems, published)
+    value = node.value
+    if range_.endswith(("#integer", "#nonNegativeInteger", "#positiveInteger")):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            problems.add(node.location, f"'{key}' must be a whole number, not {value!r}")
+            return None
+        return Number(value)
+    if range_.endswith("#boolean"):
+        if not isinstance(value, bool):
+            problems.add(node.location, f"'{key}' must be true or false, not {value!r}")
+            return None
+        return Flag(value)
+    if not isinstance(value, str) or not value.strip():
+        problems.add(node.location, f"'{key}' must be a non-empty text")
+        return None
+    _ = LANG_STRING  # language tagging is decided by the mapper from the same range
+    return Text(value)
+
+
+def _date_point(node: Node, problems: _Problems) -> DateSpec | None:
+    try:
+        return DateSpec(value=PartialDate.parse(str(node.value)))
+    except ValueError as error:
+        problems.add(node.location, f"malformed date: {error}")
+        return None
+
+
+def _date(node: Node, problems: _Problems, published: dt.date | None) -> DateSpec | None:
+    if node.is_scalar:
+        if isinstance(node.value, bool) or node.value is None:
+            problems.add(node.location, "malformed date: give YYYY, YYYY-MM or YYYY-MM-DD")
+            return None
+        return _date_point(node, problems)
+    mapping = _expect_map(node, problems, "a date", DATE_KEYS)
+    if not node.is_map:
+        return None
+    try:
+        parts = {
+            key: PartialDate.parse(str(mapping[key].value))
+            for key in ("value", "earliest", "latest")
+            if key in mapping
+        }
+        expression = _optional_string(mapping.get("expression"), problems, "expression")
+        if not parts:
+            if expression is None:
+                raise ValueError("a date needs value:, earliest:, latest: or expression:")
+            if published is None:
+                raise ValueError("an expression needs the article's publication date")
+            return resolve(expression, published)
+        return DateSpec(expression=expression, **parts)
+    except ValueError as error:
+        problems.add(node.location, f"malformed date: {error}")
+        return None
+
+
+def _quotes(node: Node | None, text: str, problems: _Problems, key: str) -> list[Quote]:
+    quotes: list[Quote] = []
+    for item in _items(node):
+        if isinstance(item.value, str):
+            exact, prefix, suffix = item.value, "", ""
+        elif item.is_map:
+            mapping = _expect_map(item, problems, f"a {key} item", QUOTE_KEYS)
+            exact = _required_string(item, mapping, "exact", problems) or ""
+            prefix = _optional_string(mapping.get("prefix"), problems, "prefix") or ""
+            suffix = _optional_string(mapping.get("suffix"), problems, "suffix") or ""
+            if not exact:
+                continue
+        else:
+            problems.add(item.location, f"a {key} item must be the quoted words (a string) or "
+                         "{exact:, prefix:, suffix:}")
+            continue
+        quote = locate_quote(text, exact, prefix, suffix, item.location, problems)
+        if quote is not None:
+            quotes.append(quote)
+    return quotes
+
+
+def locate_quote(
+    text: str, exact: str, prefix: str, suffix: str, location: Location, problems: _Problems
+) -> Quote | None:
+    """Find ``exact`` in ``text`` once (prefix/suffix single it out); record a problem if not."""
+    if not exact.strip():
+        problems.add(location, "the quote is empty; copy the supporting words from the article")
+        return None
+    starts: list[int] = []
+    position = text.find(exact)
+    while position >= 0:
+        if text[max(0, position - len(prefix)) : position] == prefix and text[
+            position + len(exact) : position + len(exact) + len(suffix)
+        ] == suffix:
+            starts.append(position)
+        position = text.find(exact, position + 1)
+    shown = exact if len(exact) <= 60 else exact[:57] + "..."
+    if not starts:
+        problems.add(location, f"quote '{shown}' is not in the article text; copy it verbatim "
+                     "(check quotes, dashes and spaces)")
+        return None
+    if len(starts) > 1:
+        problems.add(location, f"quote '{shown}' occurs {len(starts)} times in the article; add "
+                     "prefix: or suffix: to single one out")
+        return None
+    start = starts[0]
+    end = start + len(exact)
+    return Quote(
+        exact=exact,
+        start=start,
+        end=end,
+        prefix=text[max(0, start - CONTEXT_CHARS) : start],
+        suffix=text[end : end + CONTEXT_CHARS],
+        location=location,
+    )
+
+
+# --- small readers ----------------------------------------------------------------------------
+
+
+def _expect_map(
+    node: Node, problems: _Problems, what: str, allowed: set[str]
+) -> dict[str, Node]:
+    if not isinstance(node.value, dict):
+        problems.add(node.location, f"{what} must be a mapping of keys to values")
+        return {}
+    for key in node.value:
+        if key not in allowed:
+            problems.add(node.key_locations.get(key, node.location),
+                         f"unknown field '{key}' in {what}; check the spelling "
+                         "(fields are ontology property names)")
+    return {key: value for key, value in node.value.items() if key in allowed}
+
+
+def _items(node: Node | None) -> list[Node]:
+    if node is None:
+        return []
+    if isinstance(node.value, list):
+        return node.value
+    return [node]
+
+
+def _required_string(
+    node: Node, mapping: dict[str, Node], key: str, problems: _Problems
+) -> str | None:
+    if key not in mapping:
+        problems.add(node.location, f"missing required field '{key}'; add it")
+        return None
+    value = mapping[key].value
+    if isinstance(value, bool) or not isinstance(value, str | int) or not str(value).strip():
+        problems.add(mapping[key].location, f"'{key}' must be a non-empty text")
+        return None
+    return str(value)
+
+
+def _optional_string(node: Node | None, problems: _Problems, key: str) -> str | None:
+    if node is None:
+        return None
+    if not isinstance(node.value, str) or not node.value.strip():
+        problems.add(node.location, f"'{key}' must be a non-empty text")
+        return None
+    return node.value
+
+
+def _optional_bool(node: Node | None, problems: _Problems, key: str) -> bool:
+    if node is None:
+        return False
+    if not isinstance(node.value, bool):
+        problems.add(node.location, f"'{key}' must be true or false")
+        return False
+    return node.value
+
+
+def _strings(node: Node | None, problems: _Problems, key: str) -> list[str]:
+    values = []
+    for item in _items(node):
+        if not isinstance(item.value, str) or not item.value.strip():
+            problems.add(item.location, f"'{key}' must be a text or a list of texts")
+            continue
+        values.append(item.value)
+    return values

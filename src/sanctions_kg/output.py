@@ -1,0 +1,86 @@
+"""Canonical serialisation of mapped graphs into the build's files, one graph at a time.
+
+Graphs are written in a fixed order (ontology, reference, then articles by id) with their quads
+sorted, so the same input always gives the same bytes, and memory holds one graph at a time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import Enum
+from pathlib import Path
+from typing import IO
+
+from .mapper import MappedGraph
+from .namespaces import SERIALISATION_PREFIXES as PREFIXES
+
+
+class BuildFile(Enum):
+    """The files a build writes."""
+
+    TRIG = "sanctions-kg.trig"
+    NQUADS = "sanctions-kg.nq"
+    TURTLE = "sanctions-kg.ttl"
+    SOURCEMAP = "sanctions-kg.sourcemap.json"
+
+
+@dataclass(frozen=True)
+class GraphCount:
+    """How many triples one named graph holds."""
+
+    graph: str
+    triples: int
+
+
+def _header() -> bytes:
+    lines = [f"@prefix {name}: <{iri}> .\n" for name, iri in sorted(PREFIXES.items())]
+    return "".join(lines).encode() + b"\n"
+
+
+def _body(serialised: bytes) -> bytes:
+    """Drop the prefix lines pyoxigraph writes at the top of each chunk."""
+    lines = serialised.split(b"\n")
+    index = 0
+    while index < len(lines) and (lines[index].startswith(b"@prefix") or not lines[index]):
+        index += 1
+    return b"\n".join(lines[index:])
+
+
+class DatasetWriter:
+    """Writes TriG, N-Quads and merged Turtle side by side, graph by graph."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self._trig: IO[bytes] = (folder / BuildFile.TRIG.value).open("wb")
+        self._nquads: IO[bytes] = (folder / BuildFile.NQUADS.value).open("wb")
+        self._turtle: IO[bytes] = (folder / BuildFile.TURTLE.value).open("wb")
+        self._trig.write(_header())
+        self._turtle.write(_header())
+        self.counts: list[GraphCount] = []
+
+    def write(self, graphs: Iterable[MappedGraph]) -> None:
+        import pyoxigraph as ox
+
+        for mapped in graphs:
+            if not mapped.quads:
+                continue
+            self.counts.append(GraphCount(mapped.graph, len(mapped.quads)))
+            self._nquads.write(ox.serialize(mapped.quads, format=ox.RdfFormat.N_QUADS))
+            trig = ox.serialize(mapped.quads, format=ox.RdfFormat.TRIG, prefixes=PREFIXES)
+            self._trig.write(_body(trig))
+            triples = [quad.triple for quad in mapped.quads]
+            turtle = ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=PREFIXES)
+            self._turtle.write(_body(turtle))
+
+    def close(self) -> None:
+        import os
+
+        for handle in (self._trig, self._nquads, self._turtle):
+            handle.flush()
+            os.fsync(handle.fileno())
+            handle.close()
+
+    @property
+    def nquads_path(self) -> Path:
+        return self.folder / BuildFile.NQUADS.value

@@ -1,0 +1,84 @@
+"""What the ontology allows in a facts file: its classes, properties, ranges and concepts.
+
+The facts loader is driven by this schema, read from the ontology file, so that adding a class
+or a property to the ontology is enough to use it in facts files.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import InputError, Location, Problem
+from .namespaces import OWL, RDF, RDFS, SKG, SKOS, XSD
+
+DATE_VALUE = SKG + "DateValue"
+LANG_STRING = RDF + "langString"
+DATE_COMPANIONS = ("Earliest", "Latest", "Expression")
+
+
+@dataclass(frozen=True)
+class Schema:
+    """The vocabulary a facts file may use, by local name in the ``skg:`` namespace."""
+
+    classes: frozenset[str]
+    object_properties: frozenset[str]
+    datatype_ranges: dict[str, str]
+    concepts: frozenset[str]
+    content_predicates: frozenset[str]
+
+    @property
+    def date_properties(self) -> frozenset[str]:
+        """Date properties that facts files name directly (their companions excluded)."""
+        return frozenset(
+            name
+            for name, range_ in self.datatype_ranges.items()
+            if range_ == DATE_VALUE
+            and all(name + suffix in self.datatype_ranges for suffix in DATE_COMPANIONS)
+        )
+
+    def is_property(self, name: str) -> bool:
+        """Whether ``name`` is an object or datatype property of the ontology."""
+        return name in self.object_properties or name in self.datatype_ranges
+
+
+def kind_slug(class_name: str) -> str:
+    """``BilateralMeeting`` → ``bilateral-meeting``: the kind segment of instance IRIs."""
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "-", class_name).lower()
+
+
+def load_schema(path: Path) -> Schema:
+    """Read the ontology file into a :class:`Schema`."""
+    import pyoxigraph as ox
+
+    try:
+        triples = list(ox.parse(path=str(path), format=ox.RdfFormat.TURTLE))
+    except SyntaxError as error:
+        raise InputError(Problem(Location(path, 1), f"ontology syntax error: {error}")) from None
+    except OSError as error:
+        raise InputError(Problem(Location(path, 1), f"cannot read the ontology: {error}")) from None
+    types: dict[str, set[str]] = {}
+    ranges: dict[str, str] = {}
+    for triple in triples:
+        subject = triple.subject
+        if not isinstance(subject, ox.NamedNode) or not subject.value.startswith(SKG):
+            continue
+        name = subject.value[len(SKG) :]
+        obj = triple.object
+        if triple.predicate.value == RDF + "type" and isinstance(obj, ox.NamedNode):
+            types.setdefault(name, set()).add(obj.value)
+        elif triple.predicate.value == RDFS + "range" and isinstance(obj, ox.NamedNode):
+            ranges[name] = obj.value
+
+    def having(type_iri: str) -> frozenset[str]:
+        return frozenset(name for name, kinds in types.items() if type_iri in kinds)
+
+    datatype_properties = having(OWL + "DatatypeProperty")
+    return Schema(
+        classes=having(OWL + "Class"),
+        object_properties=having(OWL + "ObjectProperty"),
+        datatype_ranges={name: ranges.get(name, XSD + "string") for name in datatype_properties},
+        concepts=having(SKOS + "Concept"),
+        content_predicates=having(SKG + "ContentPredicate"),
+    )
