@@ -55,7 +55,10 @@ class PartialDate:
         if not match:
             raise ValueError(f"'{text}' is not a date of the form YYYY, YYYY-MM or YYYY-MM-DD")
         year, month, day = match.groups()
-        return cls(int(year), int(month) if month else None, int(day) if day else None)
+        try:
+            return cls(int(year), int(month) if month else None, int(day) if day else None)
+        except ValueError as error:
+            raise ValueError(f"'{text}' is not a valid date ({error})") from None
 
     @classmethod
     def of(cls, day: dt.date) -> PartialDate:

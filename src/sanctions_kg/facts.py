@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -68,7 +68,7 @@ def yaml_files(folder: Path) -> list[Path]:
 
 
 def load_corpus(data_dir: Path, schema: Schema) -> Corpus:
-    """Load every reference and facts file under ``data_dir``; raise InputError with all problems."""
+    """Load every reference and facts file under ``data_dir``; InputError lists all problems."""
     problems = _Problems()
     if not data_dir.is_dir():
         raise InputError(
@@ -83,15 +83,19 @@ def load_corpus(data_dir: Path, schema: Schema) -> Corpus:
         )
     entities: list[Record] = []
     for path in yaml_files(data_dir / "reference"):
-        entities.extend(_guard(problems, lambda p=path: load_reference_file(p, schema)))
+        try:
+            entities.extend(load_reference_file(path, schema))
+        except InputError as error:
+            problems.items.extend(error.problems)
     index = _index_unique(entities, problems)
     articles: list[Article] = []
     article_ids: dict[str, Location] = {}
     for path in facts_files:
-        loaded = _guard(
-            problems, lambda p=path: [load_article_file(p, data_dir, schema, index)]
-        )
-        for article in loaded:
+        try:
+            article = load_article_file(path, data_dir, schema, index)
+        except InputError as error:
+            problems.items.extend(error.problems)
+        else:
             previous = article_ids.get(article.meta.id)
             if previous is not None:
                 problems.add(
@@ -104,14 +108,6 @@ def load_corpus(data_dir: Path, schema: Schema) -> Corpus:
     if problems.items:
         raise InputError(problems.items)
     return Corpus(data_dir, tuple(entities), tuple(articles))
-
-
-def _guard(problems: _Problems, load: Callable[[], list[Record] | list[Article]]) -> list:  # type: ignore[type-arg]
-    try:
-        return load()
-    except InputError as error:
-        problems.items.extend(error.problems)
-        return []
 
 
 def _index_unique(records: Iterable[Record], problems: _Problems) -> dict[str, Record]:

@@ -18,8 +18,8 @@ from .errors import Location
 from .namespaces import (
     DCTERMS,
     ID,
-    ONTOLOGY_GRAPH,
     OA,
+    ONTOLOGY_GRAPH,
     OWL,
     PROV,
     RDF,
@@ -81,9 +81,9 @@ def map_ontology(path: Path) -> MappedGraph:
 
     quads = []
     for triple in ox.parse(path=str(path), format=ox.RdfFormat.TURTLE):
-        subject = skolem(triple.subject)  # type: ignore[arg-type]
+        subject = skolem(triple.subject)
         assert isinstance(subject, ox.NamedNode)
-        quads.append(ox.Quad(subject, triple.predicate, skolem(triple.object), graph))  # type: ignore[arg-type]
+        quads.append(ox.Quad(subject, triple.predicate, skolem(triple.object), graph))
     return MappedGraph(ONTOLOGY_GRAPH, _sorted(quads), {})
 
 
@@ -121,7 +121,8 @@ class _Emitter:
         self.add(subject, predicate, self.ox.Literal(value))
 
     def date(self, subject: str, name: str, spec: DateSpec) -> None:
-        for suffix, bound in (("", spec.value), ("Earliest", spec.earliest), ("Latest", spec.latest)):
+        bounds = (("", spec.value), ("Earliest", spec.earliest), ("Latest", spec.latest))
+        for suffix, bound in bounds:
             if bound is not None:
                 self.typed(subject, SKG + name + suffix, bound.lexical, bound.precision.datatype)
         if spec.expression is not None:

@@ -66,12 +66,12 @@ class DatasetWriter:
             if not mapped.quads:
                 continue
             self.counts.append(GraphCount(mapped.graph, len(mapped.quads)))
-            self._nquads.write(ox.serialize(mapped.quads, format=ox.RdfFormat.N_QUADS))
+            ox.serialize(mapped.quads, self._nquads, format=ox.RdfFormat.N_QUADS)
             trig = ox.serialize(mapped.quads, format=ox.RdfFormat.TRIG, prefixes=PREFIXES)
-            self._trig.write(_body(trig))
+            self._trig.write(_body(trig or b""))
             triples = [quad.triple for quad in mapped.quads]
             turtle = ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=PREFIXES)
-            self._turtle.write(_body(turtle))
+            self._turtle.write(_body(turtle or b""))
 
     def close(self) -> None:
         import os

@@ -1,0 +1,98 @@
+"""The ``build`` command: summary, determinism, atomic replacement, store handling."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+from conftest import DATA, SEED_ID, Built, run_cli
+
+FILES = ("sanctions-kg.trig", "sanctions-kg.nq", "sanctions-kg.ttl", "sanctions-kg.sourcemap.json")
+
+
+def test_build_prints_a_summary(tmp_path: Path) -> None:
+    result = run_cli("build", "--no-validate", "--out", tmp_path / "out",
+                     "--store", tmp_path / "store")
+    assert result.code == 0, result.stderr
+    first = result.stdout.splitlines()[0]
+    assert re.fullmatch(
+        r"Built 1 article: \d+ entities, \d+ facts, \d+ claims, \d+ triples in [\d.]+ s", first
+    )
+    assert f"https://w3id.org/sanctions-kg/graph/article/{SEED_ID}" in result.stdout
+    for name in FILES:
+        assert (tmp_path / "out" / name).stat().st_size > 0
+
+
+def test_two_builds_give_identical_bytes(tmp_path: Path, seed_build: Built) -> None:
+    result = run_cli("build", "--no-validate", "--data", DATA, "--out", tmp_path / "out",
+                     "--store", tmp_path / "store")
+    assert result.code == 0, result.stderr
+    for name in FILES:
+        assert (tmp_path / "out" / name).read_bytes() == (seed_build.out / name).read_bytes()
+
+
+def test_rebuild_switches_the_store_and_keeps_one_previous(tmp_path: Path) -> None:
+    args = ("build", "--no-validate", "--out", tmp_path / "out", "--store", tmp_path / "store")
+    for _ in range(3):
+        assert run_cli(*args).code == 0
+    store = tmp_path / "store"
+    assert os.readlink(store / "current") == "generations/000003"
+    assert sorted(p.name for p in (store / "generations").iterdir()) == ["000002", "000003"]
+
+
+def test_store_from_environment(tmp_path: Path) -> None:
+    store = tmp_path / "env-store"
+    result = run_cli("build", "--no-validate", "--out", tmp_path / "out",
+                     env={"SANCTIONS_KG_STORE": str(store)})
+    assert result.code == 0, result.stderr
+    assert (store / "current").is_symlink()
+
+
+def test_default_paths_are_relative_to_the_working_folder(tmp_path: Path) -> None:
+    result = run_cli("build", "--no-validate", cwd=tmp_path)
+    assert result.code == 0, result.stderr
+    assert (tmp_path / "build" / "sanctions-kg.trig").is_file()
+    assert (tmp_path / ".sanctions-kg" / "store" / "current").is_symlink()
+
+
+def test_refuses_to_replace_a_foreign_output_folder(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "notes.txt").write_text("mine")
+    result = run_cli("build", "--no-validate", "--out", out, "--store", tmp_path / "store")
+    assert result.code == 2
+    assert result.stderr == (
+        f"error: {out}: folder is not empty and was not written by sanctions-kg build; "
+        "choose an empty or new --out folder\n"
+    )
+    assert (out / "notes.txt").read_text() == "mine"
+    assert not (tmp_path / "store").exists()
+
+
+def test_refuses_a_foreign_store_folder(tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    store.mkdir()
+    (store / "data.bin").write_bytes(b"x")
+    result = run_cli("build", "--no-validate", "--out", tmp_path / "out", "--store", store)
+    assert result.code == 2
+    assert result.stderr == (
+        f"error: {store}: folder is not empty and is not a sanctions-kg store; "
+        "choose another --store\n"
+    )
+
+
+def test_missing_data_folder(tmp_path: Path) -> None:
+    result = run_cli("build", "--data", tmp_path / "nope", "--out", tmp_path / "out",
+                     "--store", tmp_path / "store")
+    assert result.code == 2
+    assert result.stderr == (
+        f"error: {tmp_path / 'nope'}:1: data folder not found; pass --data with a folder "
+        "holding articles/, facts/ and reference/\n"
+    )
+
+
+def test_usage_error_exits_2(tmp_path: Path) -> None:
+    result = run_cli("build", "--no-such-option")
+    assert result.code == 2
+    assert "No such option" in result.stderr

@@ -1,0 +1,202 @@
+"""Loading facts files: typed records, and one clear located error per kind of bad input."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from conftest import DATA, SEED_TEXT, run_cli
+
+from sanctions_kg import resources
+from sanctions_kg.dates import PartialDate
+from sanctions_kg.errors import InputError
+from sanctions_kg.facts import load_corpus
+from sanctions_kg.records import Ref, Section
+from sanctions_kg.schema import load_schema
+
+MINI = """\
+article:
+  id: mini
+  text: articles/mini.txt
+  published: 2022-09-15
+facts:
+  - id: us-sanctions-on-iran
+    type: Sanction
+    imposer: united-states
+    target: iran
+    startDate: {expression: since 2018}
+    evidence:
+      - "slapped crippling sanctions on the country"
+claims:
+  - id: raisi-claim
+    speaker: ebrahim-raisi
+    date: {expression: Thursday}
+    quote: "Tehran will never recognize the sanctions against Russia"
+"""
+
+
+def make_data(root: Path, facts: str | bytes) -> Path:
+    """A data folder with the seed reference entities, the seed text and a given facts file."""
+    data = root / "data"
+    shutil.copytree(DATA / "reference", data / "reference")
+    (data / "articles").mkdir(parents=True)
+    (data / "facts").mkdir()
+    shutil.copyfile(SEED_TEXT, data / "articles" / "mini.txt")
+    target = data / "facts" / "mini.yaml"
+    if isinstance(facts, bytes):
+        target.write_bytes(facts)
+    else:
+        target.write_text(facts, encoding="utf-8")
+    return data
+
+
+def test_mini_loads_into_typed_records(tmp_path: Path) -> None:
+    corpus = load_corpus(make_data(tmp_path, MINI), load_schema(resources.ontology_path()))
+    (article,) = corpus.articles
+    assert article.meta.id == "mini"
+    sanction, claim = article.records
+    assert sanction.section is Section.FACT and claim.section is Section.CLAIM
+    assert claim.type == "Claim"
+    fields = {field.name: field.values for field in sanction.fields}
+    assert fields["imposer"][0] == Ref("united-states", fields["imposer"][0].location)
+    start = fields["startDate"][0]
+    assert getattr(start, "value", None) == PartialDate(2018)
+    (quote,) = sanction.evidence
+    assert article.meta.text[quote.start : quote.end] == quote.exact
+    assert len(quote.prefix) == 32 and len(quote.suffix) == 32
+    assert claim.quotes[0].exact.startswith("Tehran will never")
+
+
+def test_seed_corpus_loads() -> None:
+    corpus = load_corpus(DATA, load_schema(resources.ontology_path()))
+    assert len(corpus.articles) == 1
+    assert len(corpus.articles[0].records) > 50
+    assert all(record.country for record in corpus.entities if record.type == "State")
+
+
+def replace(old: str, new: str) -> Callable[[str], str]:
+    def edit(text: str) -> str:
+        assert old in text
+        return text.replace(old, new, 1)
+
+    return edit
+
+
+BAD_INPUT = [
+    (
+        "yaml-syntax",
+        replace("    target: iran\n", "    target: [iran\n"),
+        "facts/mini.yaml:10:14: YAML syntax error: did not find expected ',' or ']'; "
+        "fix the syntax",
+    ),
+    (
+        "unknown-field",
+        replace("    target: iran\n", "    target: iran\n    targett: russia\n"),
+        "facts/mini.yaml:10: unknown field 'targett' in an item of 'facts'; check the spelling "
+        "(fields are ontology property names)",
+    ),
+    (
+        "missing-required-field",
+        replace("    type: Sanction\n", ""),
+        "facts/mini.yaml:6:5: missing required field 'type'; add it",
+    ),
+    (
+        "unknown-entity",
+        replace("    target: iran\n", "    target: atlantis\n"),
+        "facts/mini.yaml:9:13: unknown id 'atlantis'; define it in this file, in data/reference, "
+        "or as a concept of the ontology",
+    ),
+    (
+        "duplicate-id",
+        replace("  - id: raisi-claim\n", "  - id: us-sanctions-on-iran\n"),
+        "facts/mini.yaml:14:5: duplicate id 'us-sanctions-on-iran' (also at ",
+    ),
+    (
+        "malformed-date",
+        replace("{expression: since 2018}", "2018-13-01"),
+        "facts/mini.yaml:10:16: malformed date: '2018-13-01' is not a valid date "
+        "(month 13 is not 1 to 12)",
+    ),
+    (
+        "quote-not-in-article",
+        replace("slapped crippling", "slapped very crippling"),
+        "facts/mini.yaml:12:9: quote 'slapped very crippling sanctions on the country' is not in "
+        "the article text; copy it verbatim (check quotes, dashes and spaces)",
+    ),
+    (
+        "ambiguous-quote",
+        replace('"slapped crippling sanctions on the country"', '"SCO"'),
+        "facts/mini.yaml:12:9: quote 'SCO' occurs 7 times in the article; add prefix: or suffix: "
+        "to single one out",
+    ),
+    (
+        "missing-article-text",
+        replace("articles/mini.txt", "articles/missing.txt"),
+        "facts/mini.yaml:3:9: article text '",
+    ),
+    (
+        "text-outside-data",
+        replace("articles/mini.txt", "../secret.txt"),
+        "facts/mini.yaml:3:9: text path '../secret.txt' must be relative to the data folder and "
+        "stay inside it (no absolute paths, no '..')",
+    ),
+]
+
+
+@pytest.mark.parametrize(("case", "edit", "message"), BAD_INPUT, ids=[c[0] for c in BAD_INPUT])
+def test_bad_input_is_one_located_error_and_writes_nothing(
+    tmp_path: Path, case: str, edit: Callable[[str], str], message: str
+) -> None:
+    data = make_data(tmp_path, MINI)
+    out, store = tmp_path / "out", tmp_path / "store"
+    first = run_cli("build", "--no-validate", "--data", data, "--out", out, "--store", store)
+    assert first.code == 0, first.stderr
+    before = snapshot(out, store)
+    facts = data / "facts" / "mini.yaml"
+    facts.write_text(edit(MINI), encoding="utf-8")
+    result = run_cli("build", "--no-validate", "--data", data, "--out", out, "--store", store)
+    assert result.code == 2
+    assert f"error: {data}/{message}" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert snapshot(out, store) == before
+
+
+@pytest.mark.parametrize(
+    ("case", "content", "message"),
+    [
+        ("not-utf8", b"article:\n  id: mini\n  text: \xff\xfe\n", "facts/mini.yaml:3: byte 0xff "
+         "at offset 28 is not UTF-8; save the file as UTF-8"),
+        ("empty", b"", "facts/mini.yaml:1: the file is empty; add content or remove it"),
+        ("blank", b"  \n\n", "facts/mini.yaml:1: the file is empty; add content or remove it"),
+    ],
+)
+def test_unreadable_files(tmp_path: Path, case: str, content: bytes, message: str) -> None:
+    data = make_data(tmp_path, content)
+    result = run_cli("build", "--no-validate", "--data", data, "--out", tmp_path / "out",
+                     "--store", tmp_path / "store")
+    assert result.code == 2
+    assert result.stderr.strip() == f"error: {data}/{message}"
+    assert not (tmp_path / "out").exists()
+    assert not (tmp_path / "store" / "current").exists()
+
+
+def test_several_problems_are_reported_together(tmp_path: Path) -> None:
+    text = replace("    target: iran\n", "    target: atlantis\n    targett: x\n")(MINI)
+    text = replace("{expression: Thursday}", "{expression: someday}")(text)
+    schema = load_schema(resources.ontology_path())
+    with pytest.raises(InputError) as caught:
+        load_corpus(make_data(tmp_path, text), schema)
+    messages = [problem.message for problem in caught.value.problems]
+    assert len(messages) == 3
+    assert any("unknown field 'targett'" in m for m in messages)
+    assert any("unknown id 'atlantis'" in m for m in messages)
+    assert any("cannot resolve the date expression 'someday'" in m for m in messages)
+
+
+def snapshot(out: Path, store: Path) -> dict[str, bytes]:
+    """The bytes of every output file and where the store's current link points."""
+    files = {str(p.relative_to(out)): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+    files["store-current"] = str((store / "current").readlink()).encode()
+    return files
