@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import DATA
 
+from conftest import DATA
 from sanctions_kg import resources
 from sanctions_kg.facts import load_corpus
 from sanctions_kg.records import Article

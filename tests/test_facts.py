@@ -7,8 +7,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import DATA, SEED_TEXT, run_cli
 
+from conftest import DATA, SEED_TEXT, run_cli
 from sanctions_kg import resources
 from sanctions_kg.dates import PartialDate
 from sanctions_kg.errors import InputError

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
-from conftest import DATA, SEED_ID, Built
 
+from conftest import DATA, SEED_ID, Built
 from sanctions_kg import resources
 from sanctions_kg.facts import load_corpus
 from sanctions_kg.mapper import map_article, map_ontology, map_reference

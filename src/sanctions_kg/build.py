@@ -79,7 +79,7 @@ def build(options: BuildOptions, *, progress: Progress | None = None) -> BuildSu
     started = time.perf_counter()
     ontology = options.ontology or resources.ontology_path()
     schema = load_schema(ontology)
-    corpus = load_corpus(options.data_dir, schema)
+    corpus = load_corpus(options.data_dir, schema, progress=progress)
     check_output_dir(options.out_dir)
     writer = StoreWriter(options.store_dir)
     with writer.locked():
@@ -95,12 +95,16 @@ def build(options: BuildOptions, *, progress: Progress | None = None) -> BuildSu
             files.close()
             write_sourcemap(staging / BuildFile.SOURCEMAP.value, corpus.data_dir, sources)
             (staging / MARKER).write_text("sanctions-kg build output\n", encoding="utf-8")
+            if progress is not None:
+                progress("loading the store", 0, 1)
             database = writer.load(pending, files.nquads_path)
             shutil.copyfile(staging / BuildFile.SOURCEMAP.value, pending.generation.sourcemap)
             report = None
             if options.validate:
                 from .validation import Severity, validate_store
 
+                if progress is not None:
+                    progress("validating", 0, 1)
                 report = validate_store(
                     database, shapes=options.shapes, ontology=ontology, sources=sources
                 )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -43,9 +43,32 @@ def _root(
     """Curated sanctions relationships from news articles as RDF."""
 
 
-def _progress_printer() -> object:
-    """A progress callback that draws a bar on a terminal and stays silent otherwise."""
-    return None
+class _ProgressBar:
+    """Draws a progress bar on stderr when it is a terminal; silent otherwise."""
+
+    def __init__(self) -> None:
+        self._progress: Any = None
+        self._tasks: dict[str, Any] = {}
+
+    def __enter__(self) -> _ProgressBar:
+        if sys.stderr.isatty():
+            from rich.console import Console
+            from rich.progress import Progress
+
+            self._progress = Progress(console=Console(stderr=True), transient=True)
+            self._progress.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        if self._progress is not None:
+            self._progress.stop()
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if self._progress is None:
+            return
+        if stage not in self._tasks:
+            self._tasks[stage] = self._progress.add_task(stage, total=total or None)
+        self._progress.update(self._tasks[stage], completed=done)
 
 
 @app.command()
@@ -78,7 +101,8 @@ def build(
         store_dir=store_path(store),
         validate=validate,
     )
-    summary = run_build(options)
+    with _ProgressBar() as progress:
+        summary = run_build(options, progress=progress)
     noun = "article" if summary.articles == 1 else "articles"
     typer.echo(
         f"Built {summary.articles} {noun}: {summary.entities} entities, {summary.facts} facts, "

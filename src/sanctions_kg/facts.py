@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -67,7 +67,9 @@ def yaml_files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix in YAML_SUFFIXES)
 
 
-def load_corpus(data_dir: Path, schema: Schema) -> Corpus:
+def load_corpus(
+    data_dir: Path, schema: Schema, *, progress: Callable[[str, int, int], None] | None = None
+) -> Corpus:
     """Load every reference and facts file under ``data_dir``; InputError lists all problems."""
     problems = _Problems()
     if not data_dir.is_dir():
@@ -90,7 +92,9 @@ def load_corpus(data_dir: Path, schema: Schema) -> Corpus:
     index = _index_unique(entities, problems)
     articles: list[Article] = []
     article_ids: dict[str, Location] = {}
-    for path in facts_files:
+    for number, path in enumerate(facts_files, start=1):
+        if progress is not None:
+            progress("loading facts files", number, len(facts_files))
         try:
             article = load_article_file(path, data_dir, schema, index)
         except InputError as error:
