@@ -34,10 +34,23 @@ StoreOption = Annotated[
 ]
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        from . import __version__
+
+        typer.echo(f"sanctions-kg {__version__}")
+        raise typer.Exit()
+
+
 @app.callback()
 def _root(
     debug: Annotated[
         bool, typer.Option("--debug", help="Show the traceback of internal errors.")
+    ] = False,
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_print_version, is_eager=True,
+                     help="Print the version and exit."),
     ] = False,
 ) -> None:
     """Curated sanctions relationships from news articles as RDF."""

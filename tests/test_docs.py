@@ -1,0 +1,62 @@
+"""Documentation stays true: every command has help and an example, and the README's command
+reference lists every command and option."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from conftest import REPO
+from sanctions_kg.cli import app
+
+README = (REPO / "README.md").read_text(encoding="utf-8")
+COMMANDS = sorted(
+    (command.name or command.callback.__name__ if command.callback else "", command)
+    for command in app.registered_commands
+)
+
+
+def readme_section(name: str) -> str:
+    """The README text under '### sanctions-kg <name>', up to the next heading."""
+    match = re.search(rf"^### sanctions-kg {re.escape(name)}\n(.*?)(?=^##)", README,
+                      re.MULTILINE | re.DOTALL)
+    assert match, f"README has no '### sanctions-kg {name}' section"
+    return match.group(1)
+
+
+def test_expected_commands_exist() -> None:
+    names = {name for name, _ in COMMANDS}
+    assert {"build", "validate", "query", "queries", "push", "export", "stats",
+            "describe"} <= names
+
+
+@pytest.mark.parametrize(("name", "command"), COMMANDS, ids=[n for n, _ in COMMANDS])
+def test_command_has_help_and_example(name: str, command: object) -> None:
+    doc = command.callback.__doc__ or ""
+    assert doc.strip(), f"{name} has no help text"
+    assert "Example:" in doc, f"{name}'s docstring has no 'Example:' line"
+
+
+def test_readme_documents_every_option() -> None:
+    import typer
+
+    group = typer.main.get_command(app)
+    commands = getattr(group, "commands", {})
+    assert commands
+    for name, command in commands.items():
+        section = readme_section(name)
+        assert f"sanctions-kg {name}" in section, f"no example of `sanctions-kg {name}`"
+        for parameter in command.params:
+            flags = [*parameter.opts, *parameter.secondary_opts]
+            if not any(flag.startswith("--") for flag in flags) or "--help" in flags:
+                continue
+            assert any(flag in section for flag in flags), (
+                f"README section of {name} does not mention {flags}"
+            )
+
+
+def test_readme_quickstart_is_two_make_commands() -> None:
+    quickstart = README.split("## Quickstart", 1)[1].split("##", 1)[0]
+    commands = re.findall(r"^make \w+", quickstart, re.MULTILINE)
+    assert commands == ["make demo", "make test"]
