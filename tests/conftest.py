@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -70,3 +71,169 @@ def data_copy(tmp_path: Path) -> Iterator[Path]:
     target = tmp_path / "data"
     shutil.copytree(DATA, target)
     yield target
+
+
+# --- remote triplestores: a real Oxigraph server, and a fake that demands credentials ---------
+
+OXIGRAPH = Path(sys.executable).parent / "oxigraph"
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _no_proxy_for_localhost(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Local test servers are reached directly, whatever proxy the environment sets."""
+    for name in ("no_proxy", "NO_PROXY"):
+        monkeypatch.setenv(name, ",".join(filter(None, [os.environ.get(name), "127.0.0.1"])))
+
+
+@pytest.fixture
+def oxigraph_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A fresh, empty Oxigraph server (union default graph); yields its base URL.
+
+    The Graph Store is ``<base>/store``, the SPARQL query endpoint ``<base>/query``.
+    """
+    import time
+    import urllib.request
+
+    _no_proxy_for_localhost(monkeypatch)
+    if not OXIGRAPH.exists():
+        pytest.skip("the oxigraph server CLI is not installed (pip install -e '.[dev]')")
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen(
+        [str(OXIGRAPH), "serve", "--location", str(tmp_path / "oxigraph"),
+         "--bind", f"127.0.0.1:{port}", "--union-default-graph"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base}/", timeout=1):
+                    break
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    error = server.stderr.read().decode() if server.stderr else ""
+                    pytest.fail(f"oxigraph serve did not start: {error}")
+                time.sleep(0.02)
+        yield base
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
+@dataclass
+class FakeStore:
+    """A Graph Store that demands credentials; tests set what it asks for and answers.
+
+    ``scheme`` (Basic, Bearer or Digest) with ``secret`` (user:password or token) is demanded
+    with a 401 and a WWW-Authenticate header; ``fail`` (status, body) is sent to every request
+    that got past that; ``delay`` seconds pass before any answer. PUT bodies are kept in
+    ``graphs`` and sent back on GET; ``authorizations`` records each Authorization header.
+    """
+
+    url: str = ""
+    scheme: str | None = None
+    secret: str = ""
+    fail: tuple[int, str] | None = None
+    delay: float = 0.0
+    graphs: dict[str, bytes] = field(default_factory=dict)
+    authorizations: list[str | None] = field(default_factory=list)
+
+    def authorized(self, method: str, header: str | None) -> bool:
+        import base64
+        import hashlib
+
+        if self.scheme is None:
+            return True
+        if header is None or not header.startswith(self.scheme + " "):
+            return False
+        value = header.split(" ", 1)[1]
+        if self.scheme == "Basic":
+            return base64.b64decode(value).decode() == self.secret
+        if self.scheme == "Bearer":
+            return value == self.secret
+        fields = dict(re.findall(r'(\w+)="?([^",]*)"?', value))
+        user, _, password = self.secret.partition(":")
+
+        def md5(text: str) -> str:
+            return hashlib.md5(text.encode()).hexdigest()
+
+        expected = md5(f"{md5(f'{user}:fake:{password}')}:nonce-1:{fields.get('nc')}:"
+                       f"{fields.get('cnonce')}:auth:{md5(method + ':' + fields.get('uri', ''))}")
+        return fields.get("username") == user and fields.get("response") == expected
+
+
+@pytest.fixture
+def fake_store(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeStore]:
+    """A :class:`FakeStore` on 127.0.0.1, at ``fake_store.url`` (the Graph Store URL)."""
+    import threading
+    import time
+    import urllib.parse
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    from typing import Any
+
+    _no_proxy_for_localhost(monkeypatch)
+    fake = FakeStore()
+    challenges = {"Basic": 'Basic realm="fake"', "Bearer": 'Bearer realm="fake"',
+                  "Digest": 'Digest realm="fake", qop="auth", nonce="nonce-1", algorithm=MD5'}
+
+    class Handler(BaseHTTPRequestHandler):
+        def answer(self, status: int, body: bytes, headers: dict[str, str]) -> None:
+            self.send_response(status)
+            for name, value in {"Content-Length": str(len(body)), **headers}.items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(body)
+
+        def handle_any(self) -> None:
+            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            header = self.headers.get("Authorization")
+            fake.authorizations.append(header)
+            time.sleep(fake.delay)
+            if not fake.authorized(self.command, header):
+                self.answer(401, b"authentication required\n",
+                            {"WWW-Authenticate": challenges[fake.scheme or "Basic"]})
+            elif fake.fail is not None:
+                self.answer(fake.fail[0], fake.fail[1].encode(), {"Content-Type": "text/plain"})
+            else:
+                query = urllib.parse.parse_qs(urllib.parse.urlsplit(self.path).query)
+                graph = query.get("graph", [""])[0]
+                if self.command == "PUT":
+                    fake.graphs[graph] = body
+                    self.answer(204, b"", {})
+                elif graph in fake.graphs:
+                    self.answer(200, fake.graphs[graph], {"Content-Type": "application/n-triples"})
+                else:
+                    self.answer(404, b"no such graph", {"Content-Type": "text/plain"})
+
+        do_GET = do_PUT = do_POST = handle_any
+
+        def log_message(self, *_: object) -> None:
+            pass
+
+    class Server(ThreadingHTTPServer):
+        def handle_error(self, request: Any, client_address: Any) -> None:
+            if not isinstance(sys.exc_info()[1], ConnectionError):  # a client that hung up
+                super().handle_error(request, client_address)
+
+    server = Server(("127.0.0.1", 0), Handler)
+    fake.url = f"http://127.0.0.1:{server.server_address[1]}/store"
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    try:
+        yield fake
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()

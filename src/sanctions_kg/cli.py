@@ -14,6 +14,7 @@ from typing import Annotated, Any
 import typer
 
 from .errors import SanctionsKGError
+from .results import DescribeFormat, ExportFormat, ResultFormat, StatsFormat
 
 app = typer.Typer(
     name="sanctions-kg",
@@ -124,6 +125,232 @@ def build(
     for count in summary.graphs:
         typer.echo(f"  {count.triples:>9}  {count.graph}")
     typer.echo(f"Wrote {summary.out_dir}/ and the store {summary.store_dir}")
+
+
+@app.command()
+def push(
+    graph_store: Annotated[
+        str,
+        typer.Option("--graph-store", metavar="URL", show_default=False,
+                     help="The triplestore's SPARQL Graph Store Protocol URL "
+                          "(Oxigraph: http://localhost:7878/store)."),
+    ],
+    endpoint: Annotated[
+        str | None,
+        typer.Option("--endpoint", metavar="URL", show_default=False,
+                     help="Its SPARQL query URL, to verify the counts "
+                          "(default: read each graph back)."),
+    ] = None,
+    auth_env: Annotated[
+        str | None,
+        typer.Option("--auth-env", metavar="VAR", show_default=False,
+                     help="Name of the environment variable holding user:password "
+                          "or a bearer token."),
+    ] = None,
+    store: StoreOption = None,
+    timeout: Annotated[
+        float,
+        typer.Option(metavar="SECONDS",
+                     help="Time allowed for each network operation; 0 for no limit."),
+    ] = 30.0,
+) -> None:
+    """Upload every named graph of the store to a triplestore and verify the triple counts.
+
+    Each graph replaces the graph of the same name on the server (Graph Store Protocol PUT),
+    so pushing twice leaves the same content, and rerunning an interrupted push completes it.
+
+    Example: sanctions-kg push --graph-store http://localhost:7878/store --endpoint http://localhost:7878/query
+    """
+    from .namespaces import GRAPH
+    from .remote import PushProgress, PushStage
+    from .remote import push as run_push
+    from .store import store_path
+
+    with _ProgressBar() as bar:
+
+        def progress(event: PushProgress) -> None:
+            bar(event.graph.removeprefix(GRAPH), event.sent, event.size)
+            if event.stage is PushStage.DONE and not sys.stderr.isatty():
+                typer.echo(f"pushed {event.number}/{event.graphs} <{event.graph}>", err=True)
+
+        report = run_push(store_path(store), graph_store=graph_store, endpoint=endpoint,
+                          auth_env=auth_env, timeout=timeout or None, progress=progress)
+    noun = "graph" if len(report.graphs) == 1 else "graphs"
+    typer.echo(f"Pushed {len(report.graphs)} {noun} to {report.graph_store} in "
+               f"{report.seconds:.2f} s; counts checked {report.verification.value} "
+               f"{report.verified_at}:")
+    typer.echo(f"  {'local':>9} {'remote':>9}  graph")
+    for graph in report.graphs:
+        typer.echo(f"  {graph.local_triples:>9} {graph.remote_triples:>9}  {graph.graph}")
+    typer.echo(f"  {report.local_triples:>9} {report.remote_triples:>9}  total")
+
+
+@app.command()
+def query(
+    text: Annotated[
+        str | None,
+        typer.Argument(metavar="QUERY", show_default=False,
+                       help="SPARQL query text (or use --file or --name)."),
+    ] = None,
+    file: Annotated[
+        Path | None,
+        typer.Option("--file", metavar="FILE", show_default=False,
+                     help="Read the query from a file ('-' for stdin)."),
+    ] = None,
+    name: Annotated[
+        str | None,
+        typer.Option("--name", metavar="NAME", show_default=False,
+                     help="Run a named query (see `sanctions-kg queries`)."),
+    ] = None,
+    param: Annotated[
+        list[str] | None,
+        typer.Option("--param", metavar="NAME=VALUE", show_default=False,
+                     help="Set a parameter the query declares; repeatable."),
+    ] = None,
+    format: Annotated[
+        ResultFormat | None,
+        typer.Option("--format", show_default=False,
+                     help="Output format (default: table on a terminal, tsv otherwise)."),
+    ] = None,
+    store: StoreOption = None,
+    endpoint: Annotated[
+        str | None,
+        typer.Option("--endpoint", metavar="URL", show_default=False,
+                     help="Query this SPARQL 1.1 Protocol endpoint instead of the store."),
+    ] = None,
+    timeout: Annotated[
+        float,
+        typer.Option("--timeout", metavar="SECONDS",
+                     help="End the query after this long (exit 2); 0 for no limit."),
+    ] = 30.0,
+    auth_env: Annotated[
+        str | None,
+        typer.Option("--auth-env", metavar="VAR", show_default=False,
+                     help="With --endpoint: environment variable holding user:password "
+                          "or a bearer token."),
+    ] = None,
+) -> None:
+    """Run a read-only SPARQL query on the store or on an endpoint and print the results.
+
+    The default graph is the union of all named graphs (GRAPH reaches single graphs); the
+    prefixes skg, skgid, rdf, rdfs, owl, xsd, skos, dcterms, prov, oa, schema, org, time, sh
+    and wd are predeclared. SELECT and ASK give table, csv, tsv, json or xml; CONSTRUCT and
+    DESCRIBE give turtle, ntriples or jsonld. Updates are refused.
+
+    Example: sanctions-kg query 'SELECT ?s WHERE { ?s a skg:Sanction }' --format csv
+    """
+    from . import queries
+
+    chosen = queries.choose(text, file=file, name=name)
+    target = queries.target(store, endpoint, timeout=timeout, auth_env=auth_env)
+    with queries.watchdog(timeout):
+        queries.run(chosen, sys.stdout.buffer, target=target,
+                    params=queries.parse_assignments(param or []), result_format=format,
+                    terminal=sys.stdout.isatty())
+
+
+@app.command("queries")
+def list_queries() -> None:
+    """List the named queries: name, title and the question each answers.
+
+    A table on a terminal, tab-separated values (with a header line) otherwise.
+
+    Example: sanctions-kg queries
+    """
+    from .queries import catalogue
+    from .results import write_rows
+
+    rows = [[q.name or "", q.title, q.question] for q in catalogue()]
+    write_rows(["name", "title", "question"], rows, sys.stdout, rich=sys.stdout.isatty(),
+               terminal=True)
+
+
+@app.command()
+def export(
+    format: Annotated[
+        ExportFormat,
+        typer.Option("--format", help="RDF format; turtle, ntriples and rdfxml without "
+                                      "--graph hold the union of all graphs."),
+    ] = ExportFormat.TRIG,
+    graph: Annotated[
+        str | None,
+        typer.Option("--graph", metavar="IRI", show_default=False,
+                     help="Only this named graph: a full IRI, or ontology, reference, "
+                          "article/<id>."),
+    ] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", metavar="FILE", show_default=False,
+                     help="Write to this file (replaced in one step) instead of stdout."),
+    ] = None,
+    store: StoreOption = None,
+) -> None:
+    """Write the store's dataset, or one graph, as RDF: graphs in a fixed order, sorted.
+
+    The same store always gives the same bytes.
+
+    Example: sanctions-kg export --format nquads --output dataset.nq
+    """
+    from .results import export as run_export
+    from .store import open_read, store_path
+
+    summary = run_export(open_read(store_path(store)),
+                         output if output is not None else sys.stdout.buffer,
+                         export_format=format, graph=graph)
+    if summary.output is not None:
+        kind = "quads" if format.keeps_graphs else "triples"
+        noun = "graph" if len(summary.graphs) == 1 else "graphs"
+        typer.echo(f"Wrote {summary.statements} {kind} from {len(summary.graphs)} {noun} "
+                   f"to {summary.output}")
+
+
+@app.command()
+def stats(
+    store: StoreOption = None,
+    format: Annotated[StatsFormat, typer.Option("--format", help="Output format.")]
+    = StatsFormat.TABLE,
+) -> None:
+    """Count what the store holds: triples per graph, instances per class, facts and claims
+    per article.
+
+    Example: sanctions-kg stats --format json
+    """
+    from .inspect import stats as run_stats
+    from .store import open_read, store_path
+
+    result = run_stats(open_read(store_path(store)))
+    if format is StatsFormat.JSON:
+        typer.echo(result.to_json(), nl=False)
+    else:
+        result.write_tables(sys.stdout, terminal=sys.stdout.isatty())
+
+
+@app.command()
+def describe(
+    entity: Annotated[
+        str,
+        typer.Argument(metavar="ENTITY", show_default=False,
+                       help="An IRI, prefixed name (skg:Sanction), id path (state/iran), "
+                            "slug (iran) or label (Islamic Republic of Iran)."),
+    ],
+    store: StoreOption = None,
+    format: Annotated[DescribeFormat, typer.Option("--format", help="Output format.")]
+    = DescribeFormat.TEXT,
+) -> None:
+    """Show everything the graph says about an entity across articles.
+
+    Its own properties, then every fact and claim that links to it (directly or through a
+    claim's content), each with its type, the linking property, its article and the
+    supporting quotes with their character offsets.
+
+    Example: sanctions-kg describe iran
+    """
+    from .inspect import describe as run_describe
+    from .store import open_read, store_path
+
+    description = run_describe(open_read(store_path(store)), entity)
+    text = description.to_json() if format is DescribeFormat.JSON else description.to_text()
+    typer.echo(text, nl=False)
 
 
 def main() -> None:

@@ -31,8 +31,8 @@ from .records import (
     Text,
     Value,
 )
-from .schema import DATE_COMPANIONS, DATE_VALUE, LANG_STRING, Schema
-from .sources import Node, load_yaml, read_text
+from .schema import DATE_VALUE, LANG_STRING, Schema
+from .sources import Node, load_yaml, printable, read_text
 
 ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 CONTEXT_CHARS = 32
@@ -57,7 +57,7 @@ class _Problems:
     items: list[Problem] = field(default_factory=list)
 
     def add(self, location: Location, message: str) -> None:
-        self.items.append(Problem(location, message))
+        self.items.append(Problem(location, printable(message)))
 
 
 def yaml_files(folder: Path) -> list[Path]:
@@ -461,11 +461,10 @@ def _fields(
     published: dt.date | None,
 ) -> tuple[Field, ...]:
     fields: list[Field] = []
-    dates = schema.date_properties
     for key, node in mapping.items():
         if key in reserved or not schema.is_property(key):
             continue
-        if any(key == base + suffix for base in dates for suffix in DATE_COMPANIONS):
+        if key in schema.date_companions:
             problems.add(node.location, f"'{key}' is written as a bound of its date: "
                          "use {earliest: …, latest: …, expression: …} on the date itself")
             continue
@@ -541,6 +540,9 @@ def _date(node: Node, problems: _Problems, published: dt.date | None) -> DateSpe
         return DateSpec(expression=expression, **parts)
     except ValueError as error:
         problems.add(node.location, f"malformed date: {error}")
+        return None
+    except OverflowError:  # a relative expression past year 1 or 9999
+        problems.add(node.location, "malformed date: the date falls outside the years 1 to 9999")
         return None
 
 

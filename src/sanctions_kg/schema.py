@@ -27,16 +27,10 @@ class Schema:
     datatype_ranges: dict[str, str]
     concepts: frozenset[str]
     content_predicates: frozenset[str]
-
-    @property
-    def date_properties(self) -> frozenset[str]:
-        """Date properties that facts files name directly (their companions excluded)."""
-        return frozenset(
-            name
-            for name, range_ in self.datatype_ranges.items()
-            if range_ == DATE_VALUE
-            and all(name + suffix in self.datatype_ranges for suffix in DATE_COMPANIONS)
-        )
+    #: Date properties that facts files name directly (their companions excluded).
+    date_properties: frozenset[str]
+    #: Companions of date properties (``dateEarliest`` …), which facts files do not name.
+    date_companions: frozenset[str]
 
     def is_property(self, name: str) -> bool:
         """Whether ``name`` is an object or datatype property of the ontology."""
@@ -75,10 +69,18 @@ def load_schema(path: Path) -> Schema:
         return frozenset(name for name, kinds in types.items() if type_iri in kinds)
 
     datatype_properties = having(OWL + "DatatypeProperty")
+    dates = frozenset(
+        name
+        for name in datatype_properties
+        if ranges.get(name) == DATE_VALUE
+        and all(name + suffix in datatype_properties for suffix in DATE_COMPANIONS)
+    )
     return Schema(
         classes=having(OWL + "Class"),
         object_properties=having(OWL + "ObjectProperty"),
         datatype_ranges={name: ranges.get(name, XSD + "string") for name in datatype_properties},
         concepts=having(SKOS + "Concept"),
         content_predicates=having(SKG + "ContentPredicate"),
+        date_properties=dates,
+        date_companions=frozenset(d + suffix for d in dates for suffix in DATE_COMPANIONS),
     )
