@@ -1,63 +1,90 @@
 """sanctions-kg: curated sanctions relationships from news articles as provenance-anchored RDF.
 
-The library behind the ``sanctions-kg`` command. Everything the command does is available
-here; heavy dependencies (rdflib, pySHACL) load only on the paths that need them.
+The library behind the ``sanctions-kg`` command: everything the command does is available here.
+Names are re-exported lazily, so that ``import sanctions_kg`` (and the CLI's start-up) loads only
+the modules a caller actually uses.
 """
 
 from __future__ import annotations
 
-from .build import BuildOptions, BuildSummary, build
-from .dates import DateSpec, PartialDate, Precision, resolve
-from .errors import (
-    InputError,
-    Location,
-    OutputError,
-    Problem,
-    QueryError,
-    RemoteError,
-    SanctionsKGError,
-    StoreError,
-    StoreInUseError,
-    UsageError,
-    ValidationFailed,
-)
-from .facts import load_corpus
-from .mapper import map_article, map_ontology, map_reference
-from .records import Article, ArticleMeta, Content, Corpus, Record, Section
-from .schema import Schema, load_schema
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-__all__ = [
-    "Article",
-    "ArticleMeta",
-    "BuildOptions",
-    "BuildSummary",
-    "Content",
-    "Corpus",
-    "DateSpec",
-    "InputError",
-    "Location",
-    "OutputError",
-    "PartialDate",
-    "Precision",
-    "Problem",
-    "QueryError",
-    "Record",
-    "RemoteError",
-    "SanctionsKGError",
-    "Schema",
-    "Section",
-    "StoreError",
-    "StoreInUseError",
-    "UsageError",
-    "ValidationFailed",
-    "__version__",
-    "build",
-    "load_corpus",
-    "load_schema",
-    "map_article",
-    "map_ontology",
-    "map_reference",
-    "resolve",
-]
+_EXPORTS = {
+    "build": "build",
+    "BuildOptions": "build",
+    "BuildSummary": "build",
+    "DateSpec": "dates",
+    "PartialDate": "dates",
+    "Precision": "dates",
+    "resolve": "dates",
+    "InputError": "errors",
+    "Location": "errors",
+    "OutputError": "errors",
+    "Problem": "errors",
+    "QueryError": "errors",
+    "RemoteError": "errors",
+    "SanctionsKGError": "errors",
+    "StoreError": "errors",
+    "StoreInUseError": "errors",
+    "UsageError": "errors",
+    "ValidationFailed": "errors",
+    "load_corpus": "facts",
+    "map_article": "mapper",
+    "map_ontology": "mapper",
+    "map_reference": "mapper",
+    "Article": "records",
+    "ArticleMeta": "records",
+    "Content": "records",
+    "Corpus": "records",
+    "Record": "records",
+    "Section": "records",
+    "Schema": "schema",
+    "load_schema": "schema",
+    "open_read": "store",
+    "push": "remote",
+    "sparql_query": "remote",
+    "PushReport": "remote",
+    "Severity": "validation",
+    "ValidationReport": "validation",
+    "validate_store": "validation",
+    "validate_files": "validation",
+}
+
+__all__ = ["__version__", *sorted(_EXPORTS)]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'sanctions_kg' has no attribute {name!r}")
+    value = getattr(import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+if TYPE_CHECKING:
+    from .build import BuildOptions, BuildSummary, build
+    from .dates import DateSpec, PartialDate, Precision, resolve
+    from .errors import (
+        InputError,
+        Location,
+        OutputError,
+        Problem,
+        QueryError,
+        RemoteError,
+        SanctionsKGError,
+        StoreError,
+        StoreInUseError,
+        UsageError,
+        ValidationFailed,
+    )
+    from .facts import load_corpus
+    from .mapper import map_article, map_ontology, map_reference
+    from .records import Article, ArticleMeta, Content, Corpus, Record, Section
+    from .remote import PushReport, push, sparql_query
+    from .schema import Schema, load_schema
+    from .store import open_read
+    from .validation import Severity, ValidationReport, validate_files, validate_store

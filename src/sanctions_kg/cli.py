@@ -15,6 +15,7 @@ import typer
 
 from .errors import SanctionsKGError
 from .results import DescribeFormat, ExportFormat, ResultFormat, StatsFormat
+from .validation import ReportFormat, Severity
 
 app = typer.Typer(
     name="sanctions-kg",
@@ -125,6 +126,67 @@ def build(
     for count in summary.graphs:
         typer.echo(f"  {count.triples:>9}  {count.graph}")
     typer.echo(f"Wrote {summary.out_dir}/ and the store {summary.store_dir}")
+
+
+@app.command()
+def validate(
+    files: Annotated[
+        list[Path] | None,
+        typer.Argument(metavar="FILE", show_default=False,
+                       help="RDF files to validate, by extension: .ttl .nt .trig .nq .jsonld "
+                            ".rdf .owl .xml (default: the store)."),
+    ] = None,
+    shapes: Annotated[
+        Path | None,
+        typer.Option("--shapes", metavar="PATH", show_default=False,
+                     help="A shapes file, or a folder of *.ttl shapes (default: the bundled "
+                          "shapes)."),
+    ] = None,
+    format: Annotated[
+        ReportFormat, typer.Option("--format", help="Report format.")
+    ] = ReportFormat.TEXT,
+    fail_on: Annotated[
+        Severity,
+        typer.Option("--fail-on", help="Exit 1 when a result is at least this severe."),
+    ] = Severity.VIOLATION,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", metavar="FILE", show_default=False,
+                     help="Write the report to this file (replaced in one step) instead of "
+                          "stdout."),
+    ] = None,
+    store: StoreOption = None,
+) -> None:
+    """Check the store, or RDF files, against the SHACL shapes and report every result.
+
+    Exit 0 when no result is at or above --fail-on, 1 when one is, 2 for an input error (a
+    missing file, an RDF syntax error). Results name the facts file and line a node came from.
+
+    Example: sanctions-kg validate --format github --fail-on warning
+    """
+    from . import resources
+    from .errors import UsageError, ValidationFailed
+    from .reports import render, write_report
+    from .store import store_path
+    from .validation import validate_files, validate_store_dir
+
+    ontology = resources.ontology_path()
+    if files and store is not None:
+        raise UsageError("give RDF files or --store, not both")
+    if files:
+        report = validate_files(files, shapes=shapes, ontology=ontology)
+    else:
+        report = validate_store_dir(store_path(store), shapes=shapes, ontology=ontology)
+    for note in report.notes:
+        typer.echo(f"note: {note}", err=True)
+    text = render(report, format, fail_on=fail_on)
+    if output is not None:
+        write_report(text, output)
+    else:
+        typer.echo(text, nl=False)
+    if report.count_at_or_above(fail_on):
+        raise ValidationFailed(report.summary_line(fail_on))
+    typer.echo(report.summary_line(fail_on), err=True)
 
 
 @app.command()

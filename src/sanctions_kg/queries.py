@@ -1,0 +1,744 @@
+"""Named queries (``queries/*.rq``) and read-only SPARQL execution, locally or on an endpoint.
+
+A named query is a SPARQL file whose first lines are a header comment::
+
+    # title: Sanctions on a state
+    # question: Which sanctions target Iran: imposer, since when, scope?
+    # param: state iri state/iran — the targeted state
+    SELECT ?sanction ?imposer ?state WHERE { ... }
+
+``title`` and ``question`` are required; a long value may go on over the next ``#`` lines.
+Each ``param`` line declares ``<name> <kind> <default> — <description>``: the parameter binds
+the variable ``?<name>``; ``<kind>`` is ``iri``, ``date``, ``string`` or ``integer``; the
+default (quoted with ``"…"`` when it has spaces) makes every named query run without
+parameters. Values of kind ``iri`` are written as an id path (``state/iran``, under
+``https://w3id.org/sanctions-kg/id/``), a prefixed name with a predeclared prefix
+(``skg:Trade``) or a full IRI (``<https://…>``); dates as ``YYYY-MM-DD``.
+
+How a parameter is applied:
+
+- on the embedded store, with pyoxigraph's ``substitutions=`` (SPARQL SEP-0007): the variable
+  is replaced everywhere in the query; a SELECT must project it (``SELECT ?name …`` or
+  ``SELECT *``);
+- on a remote endpoint, by injecting ``VALUES ?name { value }`` at the start of the outermost
+  WHERE group (and ``PREFIX`` lines for the predeclared prefixes the query does not declare,
+  on the line of the query keyword, so that line numbers stay as in the file). The two agree
+  when the variable is used in the outermost group, as named queries do; a test checks it.
+
+Queries are read-only: an update (INSERT, DELETE, LOAD, CLEAR, …) is refused before anything
+runs; the query keyword is found by scanning past the prologue, so an update is never handed
+to an executor at all.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from enum import Enum
+from pathlib import Path
+from typing import TYPE_CHECKING, BinaryIO
+
+from . import resources
+from .errors import InputError, Location, Problem, QueryError, RemoteError, UsageError
+from .namespaces import ID, PREFIXES, XSD
+from .results import QueryForm, ResultFormat, check_format, write
+
+if TYPE_CHECKING:
+    import pyoxigraph as ox
+
+    Results = ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples
+
+QUERY_SUFFIX = ".rq"
+ARGUMENT_SOURCE = "<query>"
+STDIN_SOURCE = "<stdin>"
+DEFAULT_TIMEOUT = 30.0
+
+UPDATE_KEYWORDS = frozenset(
+    {"INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH"}
+)
+
+
+class ParamKind(Enum):
+    """The kinds of value a named-query parameter takes."""
+
+    IRI = "iri"
+    DATE = "date"
+    STRING = "string"
+    INTEGER = "integer"
+
+
+@dataclass(frozen=True)
+class Value:
+    """A parameter value, checked and normalised: a full IRI or a literal's lexical form."""
+
+    kind: ParamKind
+    lexical: str
+
+    def sparql(self) -> str:
+        """The value in SPARQL syntax, for a VALUES clause."""
+        if self.kind is ParamKind.IRI:
+            return f"<{self.lexical}>"
+        quoted = '"' + _escape(self.lexical) + '"'
+        if self.kind is ParamKind.STRING:
+            return quoted
+        datatype = "date" if self.kind is ParamKind.DATE else "integer"
+        return f"{quoted}^^<{XSD}{datatype}>"
+
+    def term(self) -> ox.NamedNode | ox.Literal:
+        """The value as a pyoxigraph term, for ``substitutions=``."""
+        import pyoxigraph as ox
+
+        if self.kind is ParamKind.IRI:
+            return ox.NamedNode(self.lexical)
+        if self.kind is ParamKind.STRING:
+            return ox.Literal(self.lexical)
+        datatype = "date" if self.kind is ParamKind.DATE else "integer"
+        return ox.Literal(self.lexical, datatype=ox.NamedNode(XSD + datatype))
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """A parameter declared in a query's header."""
+
+    name: str
+    kind: ParamKind
+    default: str
+    description: str
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.kind.value}, default {self.default})"
+
+
+@dataclass(frozen=True)
+class Query:
+    """A SPARQL query and where it came from (a file path, ``<query>`` or ``<stdin>``)."""
+
+    text: str
+    source: str
+    name: str | None = None
+    title: str = ""
+    question: str = ""
+    parameters: tuple[Parameter, ...] = ()
+
+    def parameter(self, name: str) -> Parameter:
+        """The declared parameter ``name``; UsageError naming the known ones otherwise."""
+        for parameter in self.parameters:
+            if parameter.name == name:
+                return parameter
+        known = ", ".join(str(p) for p in self.parameters)
+        listing = f"known parameters: {known}" if known else "this query has no parameters"
+        raise UsageError(f"{self.source}: no parameter '{name}'; {listing}")
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """A SPARQL 1.1 Protocol endpoint to run queries on instead of the embedded store."""
+
+    url: str
+    timeout: float | None = DEFAULT_TIMEOUT
+    auth_env: str | None = None
+
+
+# --- Reading queries ------------------------------------------------------------------------
+
+
+def catalogue(directory: Path | None = None) -> list[Query]:
+    """The named queries, sorted by name (the ``.rq`` files of the queries folder)."""
+    folder = directory if directory is not None else resources.queries_dir()
+    if not folder.is_dir():
+        return []
+    return [load(path) for path in sorted(folder.glob(f"*{QUERY_SUFFIX}")) if path.is_file()]
+
+
+def named(name: str, directory: Path | None = None) -> Query:
+    """The named query ``name``; UsageError listing the names when there is none."""
+    folder = directory if directory is not None else resources.queries_dir()
+    path = folder / f"{name}{QUERY_SUFFIX}"
+    if "/" in name or not path.is_file():
+        names = ", ".join(q.name or "" for q in catalogue(folder)) or "none"
+        raise UsageError(
+            f"no named query '{name}'; the named queries are: {names} "
+            "(see `sanctions-kg queries`)"
+        )
+    return load(path)
+
+
+def load(path: Path) -> Query:
+    """Read a query file with its header; InputError with file and line for a bad header."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError(f"{_shown(path)}: no such query file") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise InputError(f"{_shown(path)}: cannot read the query file ({error})") from None
+    source = _shown(path)
+    title, question, parameters = parse_header(text, Path(source))
+    return Query(text, source, path.stem, title, question, parameters)
+
+
+def from_text(text: str, source: str = ARGUMENT_SOURCE) -> Query:
+    """A query given on the command line or read from stdin; a header is optional."""
+    title, question, parameters = parse_header(text, Path(source))
+    return Query(text, source, None, title, question, parameters)
+
+
+def choose(text: str | None, *, file: Path | None, name: str | None) -> Query:
+    """The query of the command line: exactly one of the text, a file (``-``: stdin) or a
+    named query."""
+    given = [option for option, value in (("QUERY", text), ("--file", file), ("--name", name))
+             if value is not None]
+    if len(given) != 1:
+        also = f" (got {' and '.join(given)})" if given else ""
+        raise UsageError(f"give exactly one of QUERY, --file or --name{also}")
+    if name is not None:
+        return named(name)
+    if file is not None and str(file) == "-":
+        import sys
+
+        return from_text(sys.stdin.read(), STDIN_SOURCE)
+    if file is not None:
+        return load(file)
+    return from_text(text or "")
+
+
+def target(
+    store: Path | None,
+    endpoint: str | None,
+    *,
+    timeout: float | None = DEFAULT_TIMEOUT,
+    auth_env: str | None = None,
+) -> Path | Endpoint:
+    """Where to run: the store folder (option, $SANCTIONS_KG_STORE or the default) or an
+    endpoint."""
+    from .store import store_path
+
+    if endpoint is not None and store is not None:
+        raise UsageError("give --store or --endpoint, not both")
+    if endpoint is None and auth_env is not None:
+        raise UsageError("--auth-env goes with --endpoint; the embedded store needs no login")
+    if endpoint is not None:
+        return Endpoint(endpoint, timeout or None, auth_env)
+    return store_path(store)
+
+
+_FIELD = re.compile(r"^#\s*(?P<key>[a-z]+):\s*(?P<value>.*?)\s*$")
+_PARAM = re.compile(
+    r"^(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s+(?P<kind>\S+)\s+"
+    r"(?P<default>\"[^\"]*\"|\S+)\s+—\s+(?P<description>\S.*)$"
+)
+_HEADER_KEYS = ("title", "question", "param")
+
+
+def parse_header(text: str, file: Path) -> tuple[str, str, tuple[Parameter, ...]]:
+    """Title, question and parameters from the leading ``#`` lines of a query.
+
+    A header is optional for queries that are not named queries; when any of its fields is
+    present, title and question are required.
+    """
+    fields: list[tuple[str, str, int]] = []
+    problems: list[Problem] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.startswith("#"):
+            break
+        match = _FIELD.match(line)
+        if match and match["key"] in _HEADER_KEYS:
+            fields.append((match["key"], match["value"], number))
+        elif match:
+            problems.append(Problem(
+                Location(file, number),
+                f"unknown header field '{match['key']}:'; use title:, question: or param:",
+            ))
+        elif fields and line.strip("# \t"):
+            key, value, start = fields[-1]
+            fields[-1] = (key, f"{value} {line.strip('# ').strip()}".strip(), start)
+    if not fields and not problems:
+        return "", "", ()
+    title = [value for key, value, _ in fields if key == "title"]
+    question = [value for key, value, _ in fields if key == "question"]
+    for key, values in (("title", title), ("question", question)):
+        if len(values) != 1:
+            count = "no" if not values else "more than one"
+            problems.append(Problem(
+                Location(file, 1), f"the header has {count} '# {key}:' line; give exactly one"
+            ))
+    parameters: list[Parameter] = []
+    for key, value, number in fields:
+        if key != "param":
+            continue
+        try:
+            parameter = _parse_param(value)
+        except ValueError as error:
+            problems.append(Problem(Location(file, number), str(error)))
+            continue
+        if any(p.name == parameter.name for p in parameters):
+            problems.append(Problem(
+                Location(file, number), f"parameter '{parameter.name}' is declared twice"
+            ))
+        parameters.append(parameter)
+    if problems:
+        raise InputError(problems)
+    return title[0], question[0], tuple(parameters)
+
+
+def _parse_param(text: str) -> Parameter:
+    match = _PARAM.match(text)
+    if not match:
+        raise ValueError(
+            f"malformed '# param: {text}'; write '# param: <name> <kind> <default> — "
+            "<description>' (kind: iri, date, string or integer)"
+        )
+    try:
+        kind = ParamKind(match["kind"])
+    except ValueError:
+        raise ValueError(
+            f"parameter '{match['name']}': unknown kind '{match['kind']}'; "
+            "use iri, date, string or integer"
+        ) from None
+    default = match["default"]
+    if default.startswith('"') and default.endswith('"') and len(default) >= 2:
+        default = default[1:-1]
+    try:
+        parse_value(kind, default)
+    except ValueError as error:
+        raise ValueError(f"parameter '{match['name']}': bad default: {error}") from None
+    return Parameter(match["name"], kind, default, match["description"])
+
+
+# --- Parameter values -----------------------------------------------------------------------
+
+_ABSOLUTE_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:[^\s<>\"{}|^`\\]*$")
+_ID_PATH = re.compile(r"^[A-Za-z0-9._~%\-]+(/[A-Za-z0-9._~%\-]+)+$")
+
+
+def parse_value(kind: ParamKind, text: str) -> Value:
+    """Check and normalise a parameter value; ValueError saying what is expected."""
+    if kind is ParamKind.IRI:
+        return Value(kind, expand_iri(text))
+    if kind is ParamKind.DATE:
+        try:
+            return Value(kind, dt.date.fromisoformat(text.strip()).isoformat())
+        except ValueError:
+            raise ValueError(f"'{text}' is not a date; write YYYY-MM-DD") from None
+    if kind is ParamKind.INTEGER:
+        if not re.fullmatch(r"[+-]?[0-9]+", text.strip()):
+            raise ValueError(f"'{text}' is not an integer")
+        return Value(kind, str(int(text)))
+    return Value(kind, text)
+
+
+def expand_iri(text: str) -> str:
+    """A full IRI from ``<IRI>``, ``prefix:local`` (predeclared prefix) or an id path."""
+    text = text.strip()
+    if text.startswith("<") and text.endswith(">"):
+        iri = text[1:-1]
+        if _ABSOLUTE_IRI.match(iri):
+            return iri
+        raise ValueError(f"'{text}' is not an absolute IRI")
+    prefix, colon, local = text.partition(":")
+    if colon and prefix in PREFIXES:
+        return PREFIXES[prefix] + local
+    if colon and (local.startswith("//") or prefix in ("urn", "mailto")) and _ABSOLUTE_IRI.match(
+        text
+    ):
+        return text
+    if not colon and _ID_PATH.match(text):
+        return ID + text
+    if colon:
+        known = ", ".join(sorted(PREFIXES))
+        raise ValueError(f"'{text}': unknown prefix '{prefix}:'; the prefixes are {known}")
+    raise ValueError(
+        f"'{text}' is not an IRI; write an id path (state/iran), a prefixed name (skg:Trade) "
+        "or a full IRI (<https://…>)"
+    )
+
+
+def bind(query: Query, overrides: Mapping[str, str]) -> dict[str, Value]:
+    """The value of every declared parameter: its default unless overridden."""
+    for name in overrides:
+        query.parameter(name)
+    values: dict[str, Value] = {}
+    for parameter in query.parameters:
+        text = overrides.get(parameter.name, parameter.default)
+        try:
+            values[parameter.name] = parse_value(parameter.kind, text)
+        except ValueError as error:
+            raise UsageError(f"{query.source}: --param {parameter.name}: {error}") from None
+    return values
+
+
+def parse_assignments(assignments: Sequence[str]) -> dict[str, str]:
+    """``NAME=VALUE`` strings (from ``--param``) as a mapping."""
+    result: dict[str, str] = {}
+    for assignment in assignments:
+        name, equals, value = assignment.partition("=")
+        name = name.strip()
+        if not equals or not name:
+            raise UsageError(f"--param {assignment}: write NAME=VALUE")
+        if name in result:
+            raise UsageError(f"--param {name} given twice; give each parameter once")
+        result[name] = value
+    return result
+
+
+# --- Scanning SPARQL: the query form and the outermost WHERE group ----------------------------
+
+_TOKENS = re.compile(
+    r"""
+    (?P<space>\s+)
+  | (?P<comment>\#[^\n]*)
+  | (?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
+              |'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*")
+  | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
+  | (?P<brace>[{}])
+  | (?P<paren>[()])
+  | (?P<variable>[?$]\w+)
+  | (?P<word>[A-Za-z_][A-Za-z0-9_\-]*(?::[^\s{}()<>"',;\[\]]*)?|:[^\s{}()<>"',;\[\]]*)
+  | (?P<other>.)
+    """,
+    re.VERBOSE | re.DOTALL,
+)
+
+
+@dataclass(frozen=True)
+class _Token:
+    kind: str
+    text: str
+    start: int
+
+
+def _tokens(text: str) -> Iterator[_Token]:
+    """The significant tokens of a SPARQL text (no spaces, no comments)."""
+    for match in _TOKENS.finditer(text):
+        kind = match.lastgroup or "other"
+        if kind not in ("space", "comment"):
+            yield _Token(kind, match.group(), match.start())
+
+
+@dataclass(frozen=True)
+class _Shape:
+    """What the scanner found: the query keyword and the prefixes the prologue declares."""
+
+    keyword: _Token | None
+    declared: frozenset[str]
+    tokens: tuple[_Token, ...]
+    index: int
+
+
+def _shape(text: str) -> _Shape:
+    tokens = tuple(_tokens(text))
+    declared: set[str] = set()
+    index = 0
+    while index < len(tokens):
+        word = tokens[index].text.upper() if tokens[index].kind == "word" else ""
+        if word == "BASE":
+            index += 2
+        elif word == "PREFIX" and index + 1 < len(tokens):
+            declared.add(tokens[index + 1].text.rstrip(":"))
+            index += 3
+        elif word == "VERSION":
+            index += 2
+        else:
+            break
+    keyword = tokens[index] if index < len(tokens) and tokens[index].kind == "word" else None
+    return _Shape(keyword, frozenset(declared), tokens, index)
+
+
+def query_form(query: Query) -> QueryForm | None:
+    """SELECT, ASK, CONSTRUCT or DESCRIBE; QueryError for an update; None when unclear (the
+    parser then reports the syntax error)."""
+    keyword = _shape(query.text).keyword
+    if keyword is None:
+        return None
+    word = keyword.text.upper()
+    if word in UPDATE_KEYWORDS:
+        where = _location(query, keyword.start)
+        raise QueryError(
+            f"{where}: {word} is a SPARQL update, and queries are read-only; "
+            "change the data in the facts files and run `sanctions-kg build`"
+        )
+    try:
+        return QueryForm(word)
+    except ValueError:
+        return None
+
+
+def _location(query: Query, offset: int) -> Location:
+    line = query.text.count("\n", 0, offset) + 1
+    column = offset - (query.text.rfind("\n", 0, offset) + 1) + 1
+    return Location(Path(query.source), line, column)
+
+
+def remote_text(query: Query, values: Mapping[str, Value]) -> str:
+    """The query text for an endpoint: predeclared prefixes declared, parameters as VALUES.
+
+    Both are inserted without new lines, so the endpoint's error positions keep their lines.
+    """
+    shape = _shape(query.text)
+    text = query.text
+    if values:
+        text = _inject_values(query, shape, values)
+        shape = _shape(text)
+    missing = [name for name in sorted(PREFIXES) if name not in shape.declared]
+    if shape.keyword is None or not missing:
+        return text
+    declarations = "".join(f"PREFIX {name}: <{PREFIXES[name]}> " for name in missing)
+    at = shape.keyword.start
+    return text[:at] + declarations + text[at:]
+
+
+def _inject_values(query: Query, shape: _Shape, values: Mapping[str, Value]) -> str:
+    clause = " " + " ".join(f"VALUES ?{name} {{ {value.sparql()} }}" for name, value in
+                            sorted(values.items())) + " "
+    tokens = shape.tokens
+    form = shape.keyword.text.upper() if shape.keyword else ""
+    text = query.text
+    index = shape.index + 1
+    parens = 0
+    template_skipped = form != "CONSTRUCT"
+    after_where = False
+    while index < len(tokens):
+        token = tokens[index]
+        if token.kind == "paren":
+            parens += 1 if token.text == "(" else -1
+        elif token.kind == "word" and token.text.upper() == "WHERE" and parens == 0:
+            after_where = True
+        elif token.text == "{" and parens == 0:
+            close = _matching(tokens, index)
+            if not template_skipped and not after_where:
+                template_skipped = True
+                index = close + 1
+                continue
+            if form == "CONSTRUCT" and not _has_template(tokens, shape.index):
+                # CONSTRUCT WHERE { triples } takes no VALUES: write the template out.
+                body = text[token.start : tokens[close].start + 1]
+                where = next(t for t in tokens[shape.index : index] if t.text.upper() == "WHERE")
+                return (text[: where.start] + body + " WHERE {" + clause
+                        + text[token.start + 1 :])
+            at = token.start + 1
+            return text[:at] + clause + text[at:]
+        index += 1
+    raise QueryError(
+        f"{query.source}: the query has no WHERE group to bind its parameters in; "
+        "add a WHERE clause"
+    )
+
+
+def _has_template(tokens: Sequence[_Token], keyword: int) -> bool:
+    for token in tokens[keyword + 1 :]:
+        if token.text == "{":
+            return True
+        if token.kind == "word" and token.text.upper() == "WHERE":
+            return False
+    return False
+
+
+def _matching(tokens: Sequence[_Token], opening: int) -> int:
+    depth = 0
+    for index in range(opening, len(tokens)):
+        if tokens[index].text == "{":
+            depth += 1
+        elif tokens[index].text == "}":
+            depth -= 1
+            if depth == 0:
+                return index
+    return len(tokens) - 1
+
+
+# --- Running --------------------------------------------------------------------------------
+
+_SYNTAX = re.compile(r"error at (\d+):(\d+): (.*)", re.DOTALL)
+
+
+def execute(store: ox.Store, query: Query, values: Mapping[str, Value]) -> Results:
+    """Run a query on the embedded store: the union of the named graphs as default graph,
+    the predeclared prefixes, parameters by substitution. Updates are refused first."""
+    import pyoxigraph as ox
+
+    query_form(query)
+    try:
+        return store.query(
+            query.text,
+            prefixes=dict(PREFIXES),
+            use_default_graph_as_union=True,
+            substitutions={ox.Variable(name): value.term() for name, value in values.items()},
+        )
+    except SyntaxError as error:
+        raise syntax_error(query, str(error)) from None
+    except RuntimeError as error:
+        message = str(error)
+        if "SELECT projection" not in message:
+            raise
+        variable = re.search(r"\?\w+", message)
+        name = variable.group() if variable else "?" + ", ?".join(sorted(values))
+        raise QueryError(
+            f"{query.source}: the parameter variable {name} is not in the SELECT clause; "
+            f"project it (SELECT {name} … or SELECT *) so that the parameter can bind it"
+        ) from None
+
+
+def check_syntax(query: Query) -> None:
+    """Parse a query without running it (QueryError with line and column when it is invalid),
+    so that a query meant for an endpoint gets the same messages as a local one."""
+    import pyoxigraph as ox
+
+    form = query_form(query)
+    federated = any(t.kind == "word" and t.text.upper() == "SERVICE" for t in _tokens(query.text))
+    if form is QueryForm.ASK and federated:
+        return  # pyoxigraph evaluates ASK at once, and SERVICE would reach the network
+    try:
+        # Parsing happens in query(); on an empty store, with the solutions never read,
+        # nothing is evaluated.
+        ox.Store().query(query.text, prefixes=dict(PREFIXES))
+    except SyntaxError as error:
+        raise syntax_error(query, str(error)) from None
+
+
+def syntax_error(query: Query, message: str) -> QueryError:
+    """A QueryError giving the query source, line and column of a pyoxigraph syntax error."""
+    match = _SYNTAX.match(message)
+    if not match:
+        return QueryError(f"{query.source}: SPARQL syntax error: {_one_line(message)}; "
+                          "fix the query")
+    line, byte_column, detail = int(match[1]), int(match[2]), match[3]
+    lines = query.text.split("\n")
+    text_line = lines[line - 1] if 0 < line <= len(lines) else ""
+    encoded = text_line.encode("utf-8")
+    column = len(encoded[: max(byte_column - 1, 0)].decode("utf-8", errors="ignore")) + 1
+    if "Prefix not found" in detail:
+        name = _prefixed_name_before(text_line, column - 1)
+        if name is not None:
+            known = ", ".join(sorted(PREFIXES))
+            where = Location(Path(query.source), line, name.start + 1)
+            prefix = name.text.partition(":")[0]
+            return QueryError(
+                f"{where}: SPARQL syntax error: undeclared prefix '{prefix}:' in {name.text}; "
+                f"declare it with PREFIX or use a predeclared one ({known})"
+            )
+    where = Location(Path(query.source), line, column)
+    return QueryError(f"{where}: SPARQL syntax error: {_one_line(detail)}; fix the query")
+
+
+def _prefixed_name_before(line: str, end: int) -> _Token | None:
+    """The last prefixed name that starts before ``end`` on a line."""
+    names = [t for t in _tokens(line[:end]) if t.kind == "word" and ":" in t.text]
+    return names[-1] if names else None
+
+
+def _one_line(detail: str, limit: int = 160) -> str:
+    detail = " ".join(detail.split())
+    return detail if len(detail) <= limit else detail[: limit - 1].rstrip(", ") + "…"
+
+
+def run(
+    query: Query,
+    out: BinaryIO,
+    *,
+    target: Path | Endpoint,
+    params: Mapping[str, str] | None = None,
+    result_format: ResultFormat | None = None,
+    terminal: bool = False,
+) -> None:
+    """Run a query on a store folder or an endpoint and write its results to ``out``.
+
+    Checks before anything runs: no update, parameters known and well-formed, the format
+    fits the query form.
+    """
+    chosen = result_format or ResultFormat.default(terminal=terminal)
+    form = query_form(query)
+    if form is not None:
+        check_format(form, chosen)
+    values = bind(query, params or {})
+    if isinstance(target, Endpoint):
+        _run_remote(query, values, chosen, target, out, terminal=terminal)
+        return
+    from .store import open_read
+
+    store = open_read(target)
+    write(execute(store, query, values), chosen, out, terminal=terminal)
+
+
+def _run_remote(
+    query: Query,
+    values: Mapping[str, Value],
+    result_format: ResultFormat,
+    endpoint: Endpoint,
+    out: BinaryIO,
+    *,
+    terminal: bool,
+) -> None:
+    """Send the query with the format's media type; pass the answer through as the server
+    sent it, except for the table, drawn from the JSON results."""
+    from .remote import sparql_query
+
+    check_syntax(query)
+    body = sparql_query(
+        endpoint.url,
+        remote_text(query, values),
+        accept=result_format.media_type,
+        timeout=endpoint.timeout,
+        auth_env=endpoint.auth_env,
+    )
+    if result_format is ResultFormat.TABLE:
+        import pyoxigraph as ox
+
+        try:
+            parsed = ox.parse_query_results(body, ox.QueryResultsFormat.JSON)
+        except (SyntaxError, ValueError) as error:
+            raise RemoteError(
+                f"{endpoint.url}: the answer is not SPARQL JSON results ({_one_line(str(error))}); "
+                "try another --format"
+            ) from None
+        write(parsed, result_format, out, terminal=terminal)
+    else:
+        out.write(body)
+
+
+# --- Timeout ------------------------------------------------------------------------------
+
+
+@contextmanager
+def watchdog(seconds: float | None) -> Iterator[None]:
+    """End the process with exit code 2 when the block takes longer than ``seconds``.
+
+    pyoxigraph cannot interrupt a running query, so this is the only way to keep a promise of
+    a time limit; it is meant for the command line. ``None`` or 0: no limit.
+    """
+    if not seconds:
+        yield
+        return
+    if seconds < 0:
+        raise UsageError(f"--timeout {seconds:g}: give a number of seconds, or 0 for no limit")
+    timer = threading.Timer(seconds, _expire, args=(seconds,))
+    timer.daemon = True
+    timer.start()
+    try:
+        yield
+    finally:
+        timer.cancel()
+
+
+def _expire(seconds: float) -> None:
+    message = f"error: query timed out after {seconds:g} s; narrow the query or raise --timeout\n"
+    os.write(2, message.encode())
+    os._exit(2)
+
+
+# --- Helpers --------------------------------------------------------------------------------
+
+
+def _shown(path: Path) -> str:
+    """A path as users see it: relative to the working folder when it is inside it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def _escape(text: str) -> str:
+    return (text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+            .replace("\r", "\\r").replace("\t", "\\t"))

@@ -1,0 +1,448 @@
+"""Writing query results and datasets: W3C results formats, RDF formats and readable tables.
+
+SELECT and ASK results go out in the W3C SPARQL 1.1 results formats (CSV, TSV, JSON, XML),
+serialised by pyoxigraph straight into the output stream, or as a table for people (rich, cut
+after :data:`TABLE_MAX_ROWS` rows with a note). CONSTRUCT and DESCRIBE results go out as
+Turtle, N-Triples or JSON-LD. :func:`export` writes the whole store (or one graph) canonically:
+graphs in a fixed order, triples sorted, so the same store always gives the same bytes.
+
+pyoxigraph and rich are imported inside the functions that need them, so that importing this
+module (the CLI does, for the format Enums) stays cheap.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from enum import Enum
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, BinaryIO, TextIO, TypeVar
+
+from .errors import OutputError, UsageError
+from .namespaces import (
+    ARTICLE_GRAPH_PREFIX,
+    GRAPH,
+    ONTOLOGY_GRAPH,
+    PREFIXES,
+    REFERENCE_GRAPH,
+    SERIALISATION_PREFIXES,
+)
+
+if TYPE_CHECKING:
+    import pyoxigraph as ox
+
+_Statement = TypeVar("_Statement", "ox.Quad", "ox.Triple")
+
+#: Rows shown by the table format before the rest is summarised in a note.
+TABLE_MAX_ROWS = 100
+
+
+class ResultFormat(Enum):
+    """Output formats of ``sanctions-kg query``."""
+
+    TABLE = "table"
+    CSV = "csv"
+    TSV = "tsv"
+    JSON = "json"
+    XML = "xml"
+    TURTLE = "turtle"
+    NTRIPLES = "ntriples"
+    JSONLD = "jsonld"
+
+    @property
+    def is_rdf(self) -> bool:
+        """True for the formats of CONSTRUCT and DESCRIBE results."""
+        return self in _RDF_MEDIA_TYPES
+
+    @property
+    def media_type(self) -> str:
+        """The media type to ask a SPARQL endpoint for (JSON for the table, parsed locally)."""
+        return _RDF_MEDIA_TYPES.get(self) or _RESULTS_MEDIA_TYPES[self]
+
+    @classmethod
+    def default(cls, *, terminal: bool) -> ResultFormat:
+        """A table for people on a terminal, TSV for pipes and files."""
+        return cls.TABLE if terminal else cls.TSV
+
+
+class StatsFormat(Enum):
+    """Output formats of ``sanctions-kg stats``."""
+
+    TABLE = "table"
+    JSON = "json"
+
+
+class DescribeFormat(Enum):
+    """Output formats of ``sanctions-kg describe``."""
+
+    TEXT = "text"
+    JSON = "json"
+
+
+_RESULTS_MEDIA_TYPES = {
+    ResultFormat.TABLE: "application/sparql-results+json",
+    ResultFormat.CSV: "text/csv",
+    ResultFormat.TSV: "text/tab-separated-values",
+    ResultFormat.JSON: "application/sparql-results+json",
+    ResultFormat.XML: "application/sparql-results+xml",
+}
+_RDF_MEDIA_TYPES = {
+    ResultFormat.TURTLE: "text/turtle",
+    ResultFormat.NTRIPLES: "application/n-triples",
+    ResultFormat.JSONLD: "application/ld+json",
+}
+SOLUTION_FORMATS = "table, csv, tsv, json or xml"
+GRAPH_FORMATS = "turtle, ntriples or jsonld"
+
+
+class QueryForm(Enum):
+    """The four SPARQL query forms; the first two give solutions, the others a graph."""
+
+    SELECT = "SELECT"
+    ASK = "ASK"
+    CONSTRUCT = "CONSTRUCT"
+    DESCRIBE = "DESCRIBE"
+
+    @property
+    def gives_graph(self) -> bool:
+        return self in (QueryForm.CONSTRUCT, QueryForm.DESCRIBE)
+
+
+def check_format(form: QueryForm, result_format: ResultFormat) -> None:
+    """Refuse a format that cannot carry the results of a query form."""
+    if form.gives_graph and not result_format.is_rdf:
+        raise UsageError(
+            f"--format {result_format.value} is for SELECT and ASK results; a {form.value} "
+            f"query gives an RDF graph: use --format {GRAPH_FORMATS}"
+        )
+    if not form.gives_graph and result_format.is_rdf:
+        raise UsageError(
+            f"--format {result_format.value} is for CONSTRUCT and DESCRIBE results; a "
+            f"{form.value} query gives solutions: use --format {SOLUTION_FORMATS}"
+        )
+
+
+def write(
+    results: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples,
+    result_format: ResultFormat,
+    out: BinaryIO,
+    *,
+    terminal: bool = False,
+    max_rows: int = TABLE_MAX_ROWS,
+) -> None:
+    """Serialise query results into a binary stream, as they are produced."""
+    import pyoxigraph as ox
+
+    if isinstance(results, ox.QueryTriples):
+        check_format(QueryForm.CONSTRUCT, result_format)
+        write_triples(results, result_format, out)
+        return
+    boolean = isinstance(results, ox.QueryBoolean)
+    check_format(QueryForm.ASK if boolean else QueryForm.SELECT, result_format)
+    if result_format is ResultFormat.TABLE:
+        with _text(out) as text:
+            if isinstance(results, ox.QueryBoolean):
+                text.write("true\n" if bool(results) else "false\n")
+            else:
+                write_table(results, text, terminal=terminal, max_rows=max_rows)
+        return
+    results.serialize(out, _results_format(result_format))
+    if isinstance(results, ox.QueryBoolean) and result_format in (
+        ResultFormat.CSV,
+        ResultFormat.TSV,
+    ):
+        out.write(b"\n")
+
+
+def write_triples(triples: Iterable[ox.Triple], result_format: ResultFormat, out: BinaryIO) -> None:
+    """Serialise triples as Turtle (with the project's prefixes), N-Triples or JSON-LD."""
+    import pyoxigraph as ox
+
+    ox.serialize(triples, out, _rdf_format(result_format), prefixes=_prefixes(result_format))
+
+
+def write_table(
+    solutions: ox.QuerySolutions, out: TextIO, *, terminal: bool, max_rows: int = TABLE_MAX_ROWS
+) -> None:
+    """Render solutions as a rich table; past ``max_rows`` rows, count the rest in a note."""
+    names = [variable.value for variable in solutions.variables]
+    rows: list[list[str]] = []
+    more = 0
+    for solution in solutions:
+        if len(rows) < max_rows:
+            rows.append([display(solution[name]) for name in names])
+        else:
+            more += 1
+    shown = len(rows) + more
+    caption = f"{shown} row" if shown == 1 else f"{shown} rows"
+    write_rows(names, rows, out, rich=True, terminal=terminal, caption=caption)
+    if more:
+        noun = "row" if more == 1 else "rows"
+        out.write(
+            f"… {more} more {noun} not shown (the table stops at {max_rows}); "
+            "use --format tsv, csv, json or xml for all rows\n"
+        )
+
+
+def write_rows(
+    columns: Sequence[str],
+    rows: Iterable[Sequence[str]],
+    out: TextIO,
+    *,
+    rich: bool,
+    terminal: bool = False,
+    title: str | None = None,
+    caption: str | None = None,
+) -> None:
+    """A table of text cells: drawn with rich, or as TSV (header line first) when not ``rich``."""
+    if not rich:
+        out.write("\t".join(columns) + "\n")
+        for row in rows:
+            out.write("\t".join(_tsv_cell(cell) for cell in row) + "\n")
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=title, caption=caption, title_justify="left", caption_justify="left")
+    cells = [list(row) for row in rows]
+    for index, column in enumerate(columns):
+        numeric = bool(cells) and all(row[index].isdigit() for row in cells)
+        table.add_column(column, overflow="fold", justify="right" if numeric else "left")
+    for row in cells:
+        table.add_row(*row)
+    console = Console(
+        file=out, force_terminal=terminal or None, highlight=False, width=None if terminal else 160
+    )
+    console.print(table)
+
+
+def display(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple | None) -> str:
+    """A short, readable form of a term: prefixed IRIs, plain literal values."""
+    import pyoxigraph as ox
+
+    if term is None:
+        return ""
+    if isinstance(term, ox.NamedNode):
+        return compact(term.value)
+    if isinstance(term, ox.Literal):
+        return term.value
+    return str(term)
+
+
+def compact(iri: str) -> str:
+    """``skgid:state/iran`` for ``https://w3id.org/sanctions-kg/id/state/iran``; for display."""
+    best = ""
+    for name, namespace in PREFIXES.items():
+        if iri.startswith(namespace) and len(namespace) > len(PREFIXES.get(best, "")):
+            best = name
+    return f"{best}:{iri[len(PREFIXES[best]):]}" if best else iri
+
+
+def _tsv_cell(cell: str) -> str:
+    return cell.replace("\t", " ").replace("\r", " ").replace("\n", " ")
+
+
+@contextmanager
+def _text(out: BinaryIO) -> Iterator[TextIO]:
+    """A text view of a binary stream, detached afterwards so that the stream stays open."""
+    text = io.TextIOWrapper(out, encoding="utf-8", newline="\n")
+    try:
+        yield text
+    finally:
+        text.flush()
+        text.detach()
+
+
+def _results_format(result_format: ResultFormat) -> ox.QueryResultsFormat:
+    import pyoxigraph as ox
+
+    return {
+        ResultFormat.CSV: ox.QueryResultsFormat.CSV,
+        ResultFormat.TSV: ox.QueryResultsFormat.TSV,
+        ResultFormat.JSON: ox.QueryResultsFormat.JSON,
+        ResultFormat.XML: ox.QueryResultsFormat.XML,
+    }[result_format]
+
+
+def _rdf_format(result_format: ResultFormat | ExportFormat) -> ox.RdfFormat:
+    import pyoxigraph as ox
+
+    return {
+        ResultFormat.TURTLE: ox.RdfFormat.TURTLE,
+        ResultFormat.NTRIPLES: ox.RdfFormat.N_TRIPLES,
+        ResultFormat.JSONLD: ox.RdfFormat.JSON_LD,
+        ExportFormat.TRIG: ox.RdfFormat.TRIG,
+        ExportFormat.NQUADS: ox.RdfFormat.N_QUADS,
+        ExportFormat.TURTLE: ox.RdfFormat.TURTLE,
+        ExportFormat.NTRIPLES: ox.RdfFormat.N_TRIPLES,
+        ExportFormat.JSONLD: ox.RdfFormat.JSON_LD,
+        ExportFormat.RDFXML: ox.RdfFormat.RDF_XML,
+    }[result_format]
+
+
+def _prefixes(result_format: ResultFormat | ExportFormat) -> dict[str, str] | None:
+    """Prefixes for the formats that abbreviate IRIs with them."""
+    if result_format.value in ("turtle", "trig", "rdfxml"):
+        return dict(SERIALISATION_PREFIXES)
+    return None
+
+
+# --- Exporting the store -------------------------------------------------------------------
+
+
+class ExportFormat(Enum):
+    """Output formats of ``sanctions-kg export``.
+
+    TriG, N-Quads and JSON-LD keep the named graphs; Turtle, N-Triples and RDF/XML hold one
+    graph, so without ``--graph`` they get the union of all graphs, each triple once.
+    """
+
+    TRIG = "trig"
+    NQUADS = "nquads"
+    TURTLE = "turtle"
+    NTRIPLES = "ntriples"
+    JSONLD = "jsonld"
+    RDFXML = "rdfxml"
+
+    @property
+    def keeps_graphs(self) -> bool:
+        return self in (ExportFormat.TRIG, ExportFormat.NQUADS, ExportFormat.JSONLD)
+
+
+@dataclass(frozen=True)
+class ExportSummary:
+    """What an export wrote."""
+
+    graphs: tuple[str, ...]
+    statements: int
+    output: Path | None
+
+
+def graph_iri(text: str) -> str:
+    """A graph given as a full IRI, ``<IRI>``, or relative to the graph namespace (``reference``,
+    ``article/<id>``)."""
+    text = text.strip()
+    if text.startswith("<") and text.endswith(">"):
+        return text[1:-1]
+    if ":" in text:
+        return text
+    return GRAPH + text.strip("/")
+
+
+def export(
+    store: ox.Store,
+    out: Path | BinaryIO,
+    *,
+    export_format: ExportFormat = ExportFormat.TRIG,
+    graph: str | None = None,
+) -> ExportSummary:
+    """Write the store (or one named graph) canonically to a file, atomically, or a stream.
+
+    Graphs come in a fixed order (ontology, reference, articles, others, each group sorted),
+    statements sorted within each graph, so that the same store always gives the same bytes.
+    """
+    import pyoxigraph as ox
+
+    graphs = _ordered_graphs(store)
+    if graph is not None:
+        iri = graph_iri(graph)
+        if iri not in graphs:
+            known = ", ".join(graphs) or "none"
+            raise UsageError(
+                f"--graph {graph}: no such graph in the store; its graphs are: {known}"
+            )
+        graphs = [iri]
+    counted: _Counted[ox.Quad] | _Counted[ox.Triple]
+    if export_format.keeps_graphs:
+        counted = _Counted(_sorted_quads(store, graphs))
+    else:
+        counted = _Counted(_union_triples(store, graphs))
+    rdf_format = _rdf_format(export_format)
+    prefixes = _prefixes(export_format)
+    if isinstance(out, Path):
+        with atomic_file(out) as handle:
+            ox.serialize(counted, handle, rdf_format, prefixes=prefixes)
+        return ExportSummary(tuple(graphs), counted.count, out)
+    ox.serialize(counted, out, rdf_format, prefixes=prefixes)
+    return ExportSummary(tuple(graphs), counted.count, None)
+
+
+def _ordered_graphs(store: ox.Store) -> list[str]:
+    def rank(iri: str) -> tuple[int, str]:
+        if iri == ONTOLOGY_GRAPH:
+            return (0, iri)
+        if iri == REFERENCE_GRAPH:
+            return (1, iri)
+        if iri.startswith(ARTICLE_GRAPH_PREFIX):
+            return (2, iri)
+        return (3, iri)
+
+    names = [node.value for node in store.named_graphs() if hasattr(node, "value")]
+    return sorted(names, key=rank)
+
+
+def _sorted_quads(store: ox.Store, graphs: Sequence[str]) -> Iterator[ox.Quad]:
+    """One graph in memory at a time, its quads sorted by their N-Quads form."""
+    import pyoxigraph as ox
+
+    for iri in graphs:
+        quads = list(store.quads_for_pattern(None, None, None, ox.NamedNode(iri)))
+        yield from sorted(quads, key=_statement_key)
+
+
+def _union_triples(store: ox.Store, graphs: Sequence[str]) -> list[ox.Triple]:
+    import pyoxigraph as ox
+
+    triples: set[ox.Triple] = set()
+    for iri in graphs:
+        quads = store.quads_for_pattern(None, None, None, ox.NamedNode(iri))
+        triples.update(quad.triple for quad in quads)
+    return sorted(triples, key=_statement_key)
+
+
+def _statement_key(statement: ox.Quad | ox.Triple) -> tuple[str, str, str]:
+    return (str(statement.subject), str(statement.predicate), str(statement.object))
+
+
+class _Counted(Iterator[_Statement]):
+    """Counts the statements that pass through it on their way to the serializer."""
+
+    def __init__(self, statements: Iterable[_Statement]) -> None:
+        self._iterator: Iterator[_Statement] = iter(statements)
+        self.count = 0
+
+    def __next__(self) -> _Statement:
+        statement = next(self._iterator)
+        self.count += 1
+        return statement
+
+
+@contextmanager
+def atomic_file(path: Path) -> Iterator[IO[bytes]]:
+    """Write a file through a temporary sibling, replaced in one step when all went well."""
+    folder = path.parent if str(path.parent) else Path(".")
+    if path.is_dir():
+        raise OutputError(f"{path}: is a folder; give a file name for --output")
+    if not folder.is_dir():
+        raise OutputError(f"{path}: the folder {folder} does not exist; create it first")
+    import tempfile
+
+    try:
+        fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    except OSError as error:
+        raise OutputError(f"{path}: cannot write here ({error.strerror})") from None
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temporary, 0o666 & ~umask)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

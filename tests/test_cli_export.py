@@ -1,0 +1,108 @@
+"""``sanctions-kg export`` through the real console script, on the seed store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from conftest import SEED_ID, Built, run_cli
+from sanctions_kg.namespaces import GRAPH, XSD
+
+INTEGER_TYPES = {XSD + name for name in ("nonNegativeInteger", "positiveInteger", "int", "long")}
+
+
+def as_stored(quad: ox.Quad) -> ox.Quad:
+    """The quad as pyoxigraph's store keeps it: derived integer types become xsd:integer."""
+    value = quad.object
+    if isinstance(value, ox.Literal) and value.datatype.value in INTEGER_TYPES:
+        value = ox.Literal(value.value, datatype=ox.NamedNode(XSD + "integer"))
+        return ox.Quad(quad.subject, quad.predicate, value, quad.graph_name)
+    return quad
+
+
+def build_quads(built: Built) -> set[ox.Quad]:
+    """The quads of the build's N-Quads file, as the store holds them."""
+    quads = ox.parse(path=built.out / "sanctions-kg.nq", format=ox.RdfFormat.N_QUADS)
+    return {as_stored(quad) for quad in quads}
+
+
+def test_nquads_to_a_file_hold_the_build(seed_build: Built, tmp_path: Path) -> None:
+    target = tmp_path / "dataset.nq"
+    result = run_cli("export", "--format", "nquads", "--output", target,
+                     "--store", seed_build.store)
+    quads = build_quads(seed_build)
+    assert result.code == 0, result.stderr
+    assert result.stdout == f"Wrote {len(quads)} quads from 3 graphs to {target}\n"
+    assert set(ox.parse(path=target, format=ox.RdfFormat.N_QUADS)) == quads
+    assert [p.name for p in tmp_path.iterdir()] == ["dataset.nq"]
+
+
+def test_trig_is_the_default_and_the_same_bytes_every_time(seed_build: Built) -> None:
+    first = run_cli("export", "--store", seed_build.store)
+    second = run_cli("export", "--store", seed_build.store)
+    assert first.code == 0 and first.stdout == second.stdout
+    quads = set(ox.parse(first.stdout.encode(), ox.RdfFormat.TRIG))
+    assert quads == build_quads(seed_build)
+
+
+@pytest.mark.parametrize(
+    ("name", "rdf_format"),
+    [("turtle", ox.RdfFormat.TURTLE), ("ntriples", ox.RdfFormat.N_TRIPLES),
+     ("rdfxml", ox.RdfFormat.RDF_XML)],
+)
+def test_graph_formats_hold_the_union(seed_build: Built, name: str,
+                                      rdf_format: ox.RdfFormat) -> None:
+    result = run_cli("export", "--format", name, "--store", seed_build.store)
+    assert result.code == 0, result.stderr
+    triples = [q.triple for q in ox.parse(result.stdout.encode(), rdf_format)]
+    assert set(triples) == {q.triple for q in build_quads(seed_build)}
+    assert len(triples) == len(set(triples))
+
+
+def test_jsonld_keeps_the_graphs(seed_build: Built) -> None:
+    result = run_cli("export", "--format", "jsonld", "--store", seed_build.store)
+    assert result.code == 0
+    assert set(ox.parse(result.stdout.encode(), ox.RdfFormat.JSON_LD)) == build_quads(seed_build)
+
+
+def test_ntriples_are_sorted(seed_build: Built) -> None:
+    result = run_cli("export", "--format", "ntriples", "--store", seed_build.store)
+    lines = result.stdout.splitlines()
+    assert lines == sorted(lines, key=lambda line: line.split(" ", 2))
+
+
+def test_one_graph(seed_build: Built) -> None:
+    graph = f"article/{SEED_ID}"
+    result = run_cli("export", "--format", "nquads", "--graph", graph,
+                     "--store", seed_build.store)
+    assert result.code == 0
+    quads = set(ox.parse(result.stdout.encode(), ox.RdfFormat.N_QUADS))
+    expected = {q for q in build_quads(seed_build) if q.graph_name.value == GRAPH + graph}
+    assert quads == expected and expected
+
+
+def test_unknown_graph_lists_the_graphs(seed_build: Built) -> None:
+    result = run_cli("export", "--graph", "article/nothing", "--store", seed_build.store)
+    assert (result.code, result.stdout) == (2, "")
+    assert result.stderr == (
+        "error: --graph article/nothing: no such graph in the store; its graphs are: "
+        f"{GRAPH}ontology, {GRAPH}reference, {GRAPH}article/{SEED_ID}\n"
+    )
+
+
+def test_output_into_a_missing_folder(seed_build: Built, tmp_path: Path) -> None:
+    target = tmp_path / "missing" / "out.trig"
+    result = run_cli("export", "--output", target, "--store", seed_build.store)
+    assert (result.code, result.stderr) == (
+        2, f"error: {target}: the folder {target.parent} does not exist; create it first\n"
+    )
+
+
+def test_missing_store(tmp_path: Path) -> None:
+    result = run_cli("export", "--store", tmp_path / "none")
+    assert (result.code, result.stderr) == (
+        2, f"error: no store at {tmp_path / 'none'}; run `sanctions-kg build` first\n"
+    )
+    assert not (tmp_path / "none").exists()

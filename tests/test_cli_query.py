@@ -1,0 +1,312 @@
+"""``sanctions-kg query`` and ``queries`` through the real console script, on the seed store."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import subprocess
+import sys
+import time
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from conftest import CLI, REPO, Built, run_cli
+from sanctions_kg import queries
+from sanctions_kg.namespaces import ID, PREFIXES
+
+SANCTIONS = "SELECT ?sanction ?target WHERE { ?sanction skg:target ?target } ORDER BY ?sanction"
+SEED_SANCTIONS = [
+    (ID + "sanction/raisi-putin-samarkand-2022/us-sanctions-on-iran", ID + "state/iran"),
+    (ID + "sanction/raisi-putin-samarkand-2022/western-sanctions-on-russia", ID + "state/russia"),
+]
+SPARQL_RESULTS = "{http://www.w3.org/2005/sparql-results#}"
+CARTESIAN = (
+    "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n2 ?o }"
+)
+
+
+def query(built: Built, *args: str | Path) -> tuple[int, str, str]:
+    result = run_cli("query", *args, "--store", built.store, cwd=REPO)
+    return result.code, result.stdout, result.stderr
+
+
+def fingerprint(folder: Path) -> dict[str, str]:
+    """Every file of a folder with a hash of its bytes."""
+    return {
+        str(path.relative_to(folder)): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    }
+
+
+def test_default_format_off_a_terminal_is_tsv(seed_build: Built) -> None:
+    code, out, err = query(seed_build, SANCTIONS)
+    assert (code, err) == (0, "")
+    lines = out.splitlines()
+    assert lines[0] == "?sanction\t?target"
+    assert lines[1:] == [f"<{s}>\t<{t}>" for s, t in SEED_SANCTIONS]
+
+
+def test_json(seed_build: Built) -> None:
+    code, out, _ = query(seed_build, SANCTIONS, "--format", "json")
+    assert code == 0
+    bindings = json.loads(out)["results"]["bindings"]
+    assert [(b["sanction"]["value"], b["target"]["value"]) for b in bindings] == SEED_SANCTIONS
+
+
+def test_xml(seed_build: Built) -> None:
+    code, out, _ = query(seed_build, SANCTIONS, "--format", "xml")
+    assert code == 0
+    root = ET.fromstring(out)
+    rows = [
+        tuple("".join(b.itertext()) for b in result)
+        for result in root.iter(f"{SPARQL_RESULTS}result")
+    ]
+    assert rows == SEED_SANCTIONS
+
+
+def test_csv(seed_build: Built) -> None:
+    code, out, _ = query(seed_build, SANCTIONS, "--format", "csv")
+    assert code == 0
+    table = list(csv.reader(io.StringIO(out)))
+    assert table[0] == ["sanction", "target"]
+    assert [tuple(row) for row in table[1:]] == SEED_SANCTIONS
+
+
+def test_tsv_parses_back(seed_build: Built) -> None:
+    code, out, _ = query(seed_build, SANCTIONS, "--format", "tsv")
+    assert code == 0
+    parsed = ox.parse_query_results(out, ox.QueryResultsFormat.TSV)
+    assert isinstance(parsed, ox.QuerySolutions)
+    assert [(r["sanction"].value, r["target"].value) for r in parsed] == SEED_SANCTIONS
+
+
+def test_table(seed_build: Built) -> None:
+    code, out, _ = query(seed_build, SANCTIONS, "--format", "table")
+    assert code == 0
+    assert "skgid:state/iran" in out and "skgid:state/russia" in out
+    assert "2 rows" in out
+
+
+@pytest.mark.parametrize(
+    ("name", "rdf_format"),
+    [("turtle", ox.RdfFormat.TURTLE), ("ntriples", ox.RdfFormat.N_TRIPLES),
+     ("jsonld", ox.RdfFormat.JSON_LD)],
+)
+def test_construct_formats_parse_back(
+    seed_build: Built, name: str, rdf_format: ox.RdfFormat
+) -> None:
+    text = "CONSTRUCT { ?s skg:target ?t } WHERE { ?s skg:target ?t }"
+    code, out, err = query(seed_build, text, "--format", name)
+    assert code == 0, err
+    triples = sorted((t.subject.value, t.object.value)
+                     for t in (q.triple for q in ox.parse(out.encode(), rdf_format)))
+    assert triples == SEED_SANCTIONS
+
+
+def test_describe_gives_turtle(seed_build: Built) -> None:
+    code, out, _ = query(seed_build, f"DESCRIBE <{ID}state/iran>", "--format", "turtle")
+    assert code == 0
+    subjects = {q.subject.value for q in ox.parse(out.encode(), ox.RdfFormat.TURTLE)}
+    assert subjects == {ID + "state/iran"}
+
+
+def test_ask(seed_build: Built) -> None:
+    code, out, _ = query(seed_build, f"ASK {{ ?s skg:target <{ID}state/iran> }}",
+                         "--format", "json")
+    assert (code, json.loads(out)) == (0, {"head": {}, "boolean": True})
+
+
+def test_graph_reaches_one_named_graph(seed_build: Built) -> None:
+    text = ("SELECT (COUNT(*) AS ?n) WHERE { GRAPH <https://w3id.org/sanctions-kg/graph/reference>"
+            " { ?s ?p ?o } }")
+    code, out, _ = query(seed_build, text, "--format", "csv")
+    union = query(seed_build, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", "--format", "csv")
+    assert code == 0
+    assert 0 < int(out.split()[1]) < int(union[1].split()[1])
+
+
+def test_every_predeclared_prefix_works(seed_build: Built) -> None:
+    projection = " ".join(f"({name}:x AS ?{name})" for name in PREFIXES)
+    code, out, err = query(seed_build, f"SELECT {projection} WHERE {{}}", "--format", "json")
+    assert code == 0, err
+    bindings = json.loads(out)["results"]["bindings"][0]
+    assert {name: b["value"] for name, b in bindings.items()} == {
+        name: iri + "x" for name, iri in PREFIXES.items()
+    }
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("SELECT * WHERE { ?s ?p ?o }", "--format", "turtle"),
+         "error: --format turtle is for CONSTRUCT and DESCRIBE results; a SELECT query gives "
+         "solutions: use --format table, csv, tsv, json or xml\n"),
+        (("CONSTRUCT WHERE { ?s ?p ?o }", "--format", "table"),
+         "error: --format table is for SELECT and ASK results; a CONSTRUCT query gives an RDF "
+         "graph: use --format turtle, ntriples or jsonld\n"),
+        ((), "error: give exactly one of QUERY, --file or --name\n"),
+        (("ASK {}", "--name", "sanctions-on-iran"),
+         "error: give exactly one of QUERY, --file or --name (got QUERY and --name)\n"),
+        (("ASK {}", "--param", "x"), "error: --param x: write NAME=VALUE\n"),
+        (("ASK {}", "--param", "x=1"), "error: <query>: no parameter 'x'; this query has no "
+         "parameters\n"),
+        (("ASK {}", "--timeout", "-1"),
+         "error: --timeout -1: give a number of seconds, or 0 for no limit\n"),
+        (("ASK {}", "--auth-env", "TOKEN"),
+         "error: --auth-env goes with --endpoint; the embedded store needs no login\n"),
+        (("ASK {}", "--endpoint", "http://127.0.0.1:9/sparql"),
+         "error: give --store or --endpoint, not both\n"),
+    ],
+)
+def test_usage_errors(seed_build: Built, args: tuple[str, ...], message: str) -> None:
+    code, out, err = query(seed_build, *args)
+    assert (code, out, err) == (2, "", message)
+
+
+@pytest.mark.parametrize(
+    "update",
+    [
+        "INSERT DATA { <urn:a> <urn:b> <urn:c> }",
+        "PREFIX ex: <urn:ex#>\nDELETE WHERE { ?s ?p ?o }",
+        "WITH <https://w3id.org/sanctions-kg/graph/reference> DELETE { ?s ?p ?o } "
+        "WHERE { ?s ?p ?o }",
+        "LOAD <http://127.0.0.1:9/data.ttl>",
+    ],
+)
+def test_updates_are_refused_and_the_store_is_untouched(seed_build: Built, update: str) -> None:
+    before = fingerprint(seed_build.store)
+    count = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+    triples_before = query(seed_build, count)[1]
+    code, out, err = query(seed_build, update)
+    keyword = update.split("\n")[-1].split()[0]
+    line = update.count("\n") + 1
+    assert (code, out) == (2, "")
+    assert err == (
+        f"error: <query>:{line}:1: {keyword} is a SPARQL update, and queries are read-only; "
+        "change the data in the facts files and run `sanctions-kg build`\n"
+    )
+    assert fingerprint(seed_build.store) == before
+    assert query(seed_build, count)[1] == triples_before
+
+
+def test_syntax_error_gives_line_and_column(seed_build: Built, tmp_path: Path) -> None:
+    path = tmp_path / "broken.rq"
+    path.write_text("# a comment\nSELECT ?x WHERE {\n  ?x nope:p ?y }\n", encoding="utf-8")
+    code, out, err = query(seed_build, "--file", path)
+    assert (code, out) == (2, "")
+    assert err == (
+        f"error: {path}:3:6: SPARQL syntax error: undeclared prefix 'nope:' in nope:p; "
+        f"declare it with PREFIX or use a predeclared one ({', '.join(sorted(PREFIXES))})\n"
+    )
+
+
+def test_syntax_error_in_the_argument_names_query(seed_build: Built) -> None:
+    code, _, err = query(seed_build, 'SELECT * WHERE { ?s ?p "é" . ]')
+    assert (code, err) == (2, "error: <query>:1:30: SPARQL syntax error: expected [_]; "
+                              "fix the query\n")
+
+
+def test_missing_store_is_reported_and_not_created(tmp_path: Path) -> None:
+    store = tmp_path / "nothing"
+    result = run_cli("query", "ASK {}", "--store", store)
+    assert (result.code, result.stdout) == (2, "")
+    assert result.stderr == f"error: no store at {store}; run `sanctions-kg build` first\n"
+    assert not store.exists()
+
+
+def test_store_from_environment(seed_build: Built, tmp_path: Path) -> None:
+    result = run_cli("query", "ASK { ?s ?p ?o }", "--format", "json", cwd=tmp_path,
+                     env={"SANCTIONS_KG_STORE": str(seed_build.store)})
+    assert result.code == 0 and json.loads(result.stdout)["boolean"] is True
+
+
+def test_query_from_a_file_with_parameters(seed_build: Built, tmp_path: Path) -> None:
+    path = tmp_path / "targets.rq"
+    path.write_text(
+        "# title: Sanctions on a state\n# question: Which sanctions target a state?\n"
+        "# param: state iri state/iran — the state\n"
+        "SELECT ?sanction ?state WHERE { ?sanction skg:target ?state }\n",
+        encoding="utf-8",
+    )
+    code, out, _ = query(seed_build, "--file", path)
+    assert code == 0
+    assert out.splitlines()[1:] == [f"<{SEED_SANCTIONS[0][0]}>\t<{ID}state/iran>"]
+    code, out, _ = query(seed_build, "--file", path, "--param", "state=skgid:state/russia")
+    assert out.splitlines()[1:] == [f"<{SEED_SANCTIONS[1][0]}>\t<{ID}state/russia>"]
+    code, out, err = query(seed_build, "--file", path, "--param", "country=state/iran")
+    assert (code, err) == (2, f"error: {path}: no parameter 'country'; known parameters: "
+                              "state (iri, default state/iran)\n")
+    code, out, err = query(seed_build, "--file", path, "--param", "state=iran")
+    assert code == 2
+    assert err.startswith(f"error: {path}: --param state: 'iran' is not an IRI; write an id path")
+
+
+def test_query_from_stdin(seed_build: Built) -> None:
+    done = subprocess.run(
+        [str(CLI), "query", "--file", "-", "--store", str(seed_build.store), "--format", "csv"],
+        input="SELECT ?n WHERE { BIND(1 + 1 AS ?n) }", capture_output=True, text=True, check=False,
+    )
+    assert (done.returncode, done.stdout) == (0, "n\n2\n")
+
+
+def test_named_query_with_a_parameter(seed_build: Built) -> None:
+    named = [q for q in queries.catalogue() if any(p.kind.value == "iri" for p in q.parameters)]
+    if not named:
+        pytest.skip("no named query with an iri parameter yet")
+    query_ = named[0]
+    parameter = next(p for p in query_.parameters if p.kind.value == "iri")
+    default = query(seed_build, "--name", query_.name or "", "--format", "json")
+    explicit = query(seed_build, "--name", query_.name or "", "--format", "json",
+                     "--param", f"{parameter.name}={parameter.default}")
+    assert default[0] == explicit[0] == 0
+    assert json.loads(default[1]) == json.loads(explicit[1])
+
+
+def test_unknown_named_query_lists_the_names(seed_build: Built) -> None:
+    code, _, err = query(seed_build, "--name", "no-such-query")
+    names = ", ".join(q.name or "" for q in queries.catalogue())
+    assert (code, err) == (2, f"error: no named query 'no-such-query'; the named queries are: "
+                              f"{names} (see `sanctions-kg queries`)\n")
+
+
+def test_unknown_parameter_of_a_named_query(seed_build: Built) -> None:
+    query_ = next((q for q in queries.catalogue() if q.parameters), None)
+    if query_ is None:
+        pytest.skip("no named query with parameters yet")
+    code, _, err = query(seed_build, "--name", query_.name or "", "--param", "zzz=1")
+    known = ", ".join(str(p) for p in query_.parameters)
+    assert (code, err) == (2, f"error: queries/{query_.name}.rq: no parameter 'zzz'; "
+                              f"known parameters: {known}\n")
+
+
+def test_queries_lists_the_catalogue_as_tsv() -> None:
+    result = run_cli("queries", cwd=REPO)
+    assert result.code == 0
+    lines = result.stdout.splitlines()
+    assert lines[0] == "name\ttitle\tquestion"
+    assert lines[1:] == [f"{q.name}\t{q.title}\t{q.question}" for q in queries.catalogue()]
+
+
+def test_timeout_ends_a_long_query(seed_build: Built) -> None:
+    started = time.monotonic()
+    code, out, err = query(seed_build, CARTESIAN, "--timeout", "1")
+    elapsed = time.monotonic() - started
+    assert (code, out) == (2, "")
+    assert err == "error: query timed out after 1 s; narrow the query or raise --timeout\n"
+    assert elapsed < 10
+
+
+def test_watchdog_is_cancelled_when_the_block_ends() -> None:
+    program = (
+        "import time\nfrom sanctions_kg.queries import watchdog\n"
+        "with watchdog(0.3):\n    pass\ntime.sleep(0.8)\nprint('still here')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True,
+                          check=False)
+    assert (done.returncode, done.stdout, done.stderr) == (0, "still here\n", "")
