@@ -8,8 +8,10 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -181,7 +183,6 @@ def fake_store(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeStore]:
     import time
     import urllib.parse
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-    from typing import Any
 
     _no_proxy_for_localhost(monkeypatch)
     fake = FakeStore()
@@ -237,3 +238,59 @@ def fake_store(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeStore]:
         server.shutdown()
         server.server_close()
         thread.join()
+
+
+# --- validation: the seed as a writable dataset, the shape fixtures, pySHACL at test speed ----
+
+SHAPE_FIXTURES = REPO / "tests" / "fixtures" / "shapes"
+
+
+def dataset_copy(quads: object) -> Any:
+    """A writable in-memory pyoxigraph store holding the given quads."""
+    import pyoxigraph as ox
+
+    store = ox.Store()
+    store.extend(quads)  # type: ignore[arg-type]
+    return store
+
+
+@pytest.fixture
+def seed_dataset(seed_build: Built) -> Any:
+    """A writable in-memory copy of the built seed dataset (ontology graph included)."""
+    from sanctions_kg.store import open_read
+
+    return dataset_copy(open_read(seed_build.store).quads_for_pattern(None, None, None, None))
+
+
+@contextmanager
+def cached_sparql_parsing() -> Iterator[None]:
+    """rdflib's SPARQL parse and algebra cached by query text, while the block runs.
+
+    pySHACL parses each SHACL-SPARQL query again for every focus node, which dominates its run
+    time (about 30 s on the seed). Caching changes its speed, not its results:
+    ``test_the_parse_cache_keeps_pyshacl_results`` checks that against uncached pySHACL.
+    """
+    from functools import lru_cache
+
+    import rdflib.plugins.sparql.processor as processor
+
+    parse, translate = processor.parseQuery, processor.translateQuery
+    translated: dict[tuple[object, ...], Any] = {}
+
+    def cached_translate(parsed: Any, base: Any = None, init_ns: Any = None) -> Any:
+        key = (id(parsed), base, tuple(sorted((k, str(v)) for k, v in (init_ns or {}).items())))
+        if key not in translated:
+            translated[key] = translate(parsed, base, init_ns)
+        return translated[key]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(processor, "parseQuery", lru_cache(maxsize=None)(parse))
+        patch.setattr(processor, "translateQuery", cached_translate)
+        yield
+
+
+@pytest.fixture
+def fast_pyshacl() -> Iterator[None]:
+    """pySHACL at test speed: see :func:`cached_sparql_parsing`."""
+    with cached_sparql_parsing():
+        yield

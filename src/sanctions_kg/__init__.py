@@ -53,7 +53,47 @@ _EXPORTS = {
     "validate_files": "validation",
 }
 
-__all__ = ["__version__", *sorted(_EXPORTS)]
+__all__ = [
+    "Article",
+    "ArticleMeta",
+    "BuildOptions",
+    "BuildSummary",
+    "Content",
+    "Corpus",
+    "DateSpec",
+    "InputError",
+    "Location",
+    "OutputError",
+    "PartialDate",
+    "Precision",
+    "Problem",
+    "PushReport",
+    "QueryError",
+    "Record",
+    "RemoteError",
+    "SanctionsKGError",
+    "Schema",
+    "Section",
+    "Severity",
+    "StoreError",
+    "StoreInUseError",
+    "UsageError",
+    "ValidationFailed",
+    "ValidationReport",
+    "__version__",
+    "build",
+    "load_corpus",
+    "load_schema",
+    "map_article",
+    "map_ontology",
+    "map_reference",
+    "open_read",
+    "push",
+    "resolve",
+    "sparql_query",
+    "validate_files",
+    "validate_store",
+]
 
 
 def __getattr__(name: str) -> Any:

@@ -14,6 +14,7 @@ import errno
 import fcntl
 import os
 import shutil
+import signal
 from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
@@ -111,6 +112,31 @@ def exclusive_lock(path: Path, what: str) -> Iterator[None]:
                 f"{what}: store in use: another sanctions-kg process is writing it; "
                 "wait for it to finish and run again"
             ) from None
+        _held_locks.add(fd)
         yield
     finally:
+        _held_locks.discard(fd)
         os.close(fd)
+
+
+#: Descriptors of the locks this process holds; a forked worker must not keep them.
+_held_locks: set[int] = set()
+
+
+def become_worker() -> None:
+    """In a forked worker process: drop inherited lock descriptors and die with the parent.
+
+    A worker that kept the descriptor would keep the store locked after its parent was killed;
+    a worker that outlived its parent would keep computing for nobody.
+    """
+    for fd in list(_held_locks):
+        with contextlib.suppress(OSError):
+            os.close(fd)
+    _held_locks.clear()
+    name = ctypes.util.find_library("c")
+    if name is not None:
+        libc = ctypes.CDLL(name, use_errno=True)
+        pr_set_pdeathsig = 1
+        libc.prctl(pr_set_pdeathsig, signal.SIGKILL)
+        if os.getppid() == 1:  # the parent died before the call above took effect
+            os._exit(1)

@@ -9,18 +9,20 @@ from __future__ import annotations
 
 import shutil
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import resources
 from .atomic import MARKER, check_output_dir, exchange, staging_dir
-from .errors import Location, ValidationFailed
-from .facts import load_corpus
-from .mapper import MappedGraph, map_article, map_ontology, map_reference
-from .output import BuildFile, DatasetWriter, GraphCount
-from .records import Corpus, Section
+from .errors import InputError, Location, Problem, ValidationFailed
+from .facts import facts_file_list, load_reference
+from .mapper import MappedGraph, map_entities, map_ontology, sorted_quads
+from .namespaces import REFERENCE_GRAPH
+from .output import BuildFile, DatasetWriter, GraphCount, serialise
+from .pipeline import compile_articles
+from .records import Record
 from .schema import Schema, load_schema
 from .store import StoreWriter, write_sourcemap
 
@@ -61,25 +63,14 @@ class BuildSummary:
         return sum(count.triples for count in self.graphs)
 
 
-def _graphs(
-    corpus: Corpus, schema: Schema, ontology: Path, progress: Progress | None
-) -> Iterator[MappedGraph]:
-    yield map_ontology(ontology)
-    yield map_reference(corpus.entities, corpus.articles, schema)
-    index = corpus.entity_index
-    total = len(corpus.articles)
-    for number, article in enumerate(sorted(corpus.articles, key=lambda a: a.meta.id), start=1):
-        yield map_article(article, index, schema)
-        if progress is not None:
-            progress("mapping articles", number, total)
-
-
 def build(options: BuildOptions, *, progress: Progress | None = None) -> BuildSummary:
     """Run a build; raise InputError (2), ValidationFailed (1) or StoreError (2) on failure."""
     started = time.perf_counter()
     ontology = options.ontology or resources.ontology_path()
     schema = load_schema(ontology)
-    corpus = load_corpus(options.data_dir, schema, progress=progress)
+    problems: list[Problem] = []
+    files = facts_file_list(options.data_dir)
+    entities = load_reference(options.data_dir, schema, problems)
     check_output_dir(options.out_dir)
     writer = StoreWriter(options.store_dir)
     with writer.locked():
@@ -87,17 +78,20 @@ def build(options: BuildOptions, *, progress: Progress | None = None) -> BuildSu
         pending = writer.begin()
         committed = False
         try:
-            files = DatasetWriter(staging)
-            sources: dict[str, Location] = {}
-            for mapped in _graphs(corpus, schema, ontology, progress):
-                files.write([mapped])
-                sources.update(mapped.sources)
-            files.close()
-            write_sourcemap(staging / BuildFile.SOURCEMAP.value, corpus.data_dir, sources)
+            dataset = DatasetWriter(staging)
+            written = _write_dataset(
+                dataset, files, entities, schema, ontology, options, problems, progress
+            )
+            if problems:
+                dataset.discard()
+                raise InputError(problems)
+            dataset.close()
+            write_sourcemap(staging / BuildFile.SOURCEMAP.value, options.data_dir,
+                            written.sources)
             (staging / MARKER).write_text("sanctions-kg build output\n", encoding="utf-8")
             if progress is not None:
                 progress("loading the store", 0, 1)
-            database = writer.load(pending, files.nquads_path)
+            database = writer.load(pending, dataset.nquads_path)
             shutil.copyfile(staging / BuildFile.SOURCEMAP.value, pending.generation.sourcemap)
             report = None
             if options.validate:
@@ -106,7 +100,7 @@ def build(options: BuildOptions, *, progress: Progress | None = None) -> BuildSu
                 if progress is not None:
                     progress("validating", 0, 1)
                 report = validate_store(
-                    database, shapes=options.shapes, ontology=ontology, sources=sources
+                    database, shapes=options.shapes, ontology=ontology, sources=written.sources
                 )
                 if report.count_at_or_above(Severity.VIOLATION):
                     raise ValidationFailed(report.summary_line(), report=report)
@@ -118,18 +112,77 @@ def build(options: BuildOptions, *, progress: Progress | None = None) -> BuildSu
             shutil.rmtree(staging, ignore_errors=True)
             if not committed:
                 writer.abort(pending)
-    facts = sum(
-        1 for article in corpus.articles for r in article.records if r.section is Section.FACT
-    )
-    claims = sum(len(article.records) for article in corpus.articles) - facts
     return BuildSummary(
-        articles=len(corpus.articles),
-        entities=len(corpus.entities),
-        facts=facts,
-        claims=claims,
-        graphs=tuple(files.counts),
+        articles=written.articles,
+        entities=len(entities),
+        facts=written.facts,
+        claims=written.claims,
+        graphs=tuple(dataset.counts),
         seconds=time.perf_counter() - started,
         out_dir=options.out_dir,
         store_dir=options.store_dir,
         report=report,
     )
+
+
+@dataclass
+class _Written:
+    """What the dataset files received."""
+
+    articles: int = 0
+    facts: int = 0
+    claims: int = 0
+    sources: dict[str, Location] = field(default_factory=dict)
+
+
+def _write_dataset(
+    dataset: DatasetWriter,
+    files: list[Path],
+    entities: list[Record],
+    schema: Schema,
+    ontology: Path,
+    options: BuildOptions,
+    problems: list[Problem],
+    progress: Progress | None,
+) -> _Written:
+    """Write the ontology, every article and the reference graph, in that order.
+
+    Problems of all facts files are collected; once there is one, nothing more is written, but
+    the remaining files are still checked so that one run reports everything.
+    """
+    import pyoxigraph as ox
+
+    written = _Written()
+    dataset.write(serialise(map_ontology(ontology)))
+    metadata: list[ox.Quad] = []
+    seen: dict[str, Location] = {}
+    index = {record.id: record for record in entities}
+    results = compile_articles(files, data_dir=options.data_dir, schema=schema, entities=index)
+    for number, result in enumerate(results, start=1):
+        if progress is not None:
+            progress("mapping articles", number, len(files))
+        problems.extend(result.problems)
+        if result.article_id is not None and result.location is not None:
+            previous = seen.setdefault(result.article_id, result.location)
+            if previous is not result.location:
+                problems.append(Problem(
+                    result.location,
+                    f"duplicate article id '{result.article_id}' (also at {previous}); "
+                    "give each article its own id",
+                ))
+        if problems or result.graph is None:
+            continue
+        dataset.write(result.graph)
+        metadata.extend(ox.parse(result.metadata, format=ox.RdfFormat.N_QUADS))
+        for iri, (file, line) in result.sources.items():
+            written.sources[iri] = Location(options.data_dir / file, line)
+        written.articles += 1
+        written.facts += result.facts
+        written.claims += result.claims
+    if problems:
+        return written
+    entity_graph = map_entities(entities, schema)
+    written.sources.update(entity_graph.sources)
+    reference = MappedGraph(REFERENCE_GRAPH, sorted_quads([*entity_graph.quads, *metadata]), {})
+    dataset.write(serialise(reference))
+    return written

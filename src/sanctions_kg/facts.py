@@ -72,24 +72,9 @@ def load_corpus(
 ) -> Corpus:
     """Load every reference and facts file under ``data_dir``; InputError lists all problems."""
     problems = _Problems()
-    if not data_dir.is_dir():
-        raise InputError(
-            Problem(Location(data_dir, 1), "data folder not found; pass --data with a folder "
-                    "holding articles/, facts/ and reference/")
-        )
-    facts_files = yaml_files(data_dir / "facts")
-    if not facts_files:
-        raise InputError(
-            Problem(Location(data_dir / "facts", 1), "no facts files (*.yaml) found; "
-                    "add one per article")
-        )
-    entities: list[Record] = []
-    for path in yaml_files(data_dir / "reference"):
-        try:
-            entities.extend(load_reference_file(path, schema))
-        except InputError as error:
-            problems.items.extend(error.problems)
-    index = _index_unique(entities, problems)
+    facts_files = facts_file_list(data_dir)
+    entities = load_reference(data_dir, schema, problems.items)
+    index = {record.id: record for record in entities}
     articles: list[Article] = []
     article_ids: dict[str, Location] = {}
     for number, path in enumerate(facts_files, start=1):
@@ -112,6 +97,39 @@ def load_corpus(
     if problems.items:
         raise InputError(problems.items)
     return Corpus(data_dir, tuple(entities), tuple(articles))
+
+
+def facts_file_list(data_dir: Path) -> list[Path]:
+    """The facts files of a data folder, sorted; InputError when there are none."""
+    if not data_dir.is_dir():
+        raise InputError(
+            Problem(Location(data_dir, 1), "data folder not found; pass --data with a folder "
+                    "holding articles/, facts/ and reference/")
+        )
+    files = yaml_files(data_dir / "facts")
+    if not files:
+        raise InputError(
+            Problem(Location(data_dir / "facts", 1), "no facts files (*.yaml) found; "
+                    "add one per article")
+        )
+    return files
+
+
+def load_reference(data_dir: Path, schema: Schema, problems: list[Problem]) -> list[Record]:
+    """Load every reference file, adding what is wrong (duplicate ids included) to ``problems``.
+
+    The entities of files without problems are returned either way, so that the facts files
+    can still be checked against them and every problem be reported in one run.
+    """
+    collected = _Problems(problems)
+    entities: list[Record] = []
+    for path in yaml_files(data_dir / "reference"):
+        try:
+            entities.extend(load_reference_file(path, schema))
+        except InputError as error:
+            collected.items.extend(error.problems)
+    unique = _index_unique(entities, collected)
+    return list(unique.values())
 
 
 def _index_unique(records: Iterable[Record], problems: _Problems) -> dict[str, Record]:

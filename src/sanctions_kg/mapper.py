@@ -32,7 +32,7 @@ from .namespaces import (
     article_graph,
     article_iri,
 )
-from .records import Article, Content, Field, Flag, Number, Quote, Record, Ref, Section, Text
+from .records import Article, Content, Field, Flag, Number, Quote, Record, Ref, Text
 from .schema import LANG_STRING, Schema, kind_slug
 
 if TYPE_CHECKING:
@@ -60,7 +60,8 @@ def fact_iri(article_id: str, record: Record) -> str:
     return f"{ID}{kind_slug(record.type)}/{article_id}/{record.id}"
 
 
-def _sorted(quads: Iterable[ox.Quad]) -> list[ox.Quad]:
+def sorted_quads(quads: Iterable[ox.Quad]) -> list[ox.Quad]:
+    """Quads without duplicates, sorted by their N-Quads form: the canonical order."""
     unique = {str(quad): quad for quad in quads}
     return [unique[key] for key in sorted(unique)]
 
@@ -84,13 +85,13 @@ def map_ontology(path: Path) -> MappedGraph:
         subject = skolem(triple.subject)
         assert isinstance(subject, ox.NamedNode)
         quads.append(ox.Quad(subject, triple.predicate, skolem(triple.object), graph))
-    return MappedGraph(ONTOLOGY_GRAPH, _sorted(quads), {})
+    return MappedGraph(ONTOLOGY_GRAPH, sorted_quads(quads), {})
 
 
 class _Emitter:
     """Collects the quads of one graph."""
 
-    def __init__(self, graph: str, schema: Schema, language: str) -> None:
+    def __init__(self, graph: str, schema: Schema | None, language: str) -> None:
         import pyoxigraph as ox
 
         self.ox = ox
@@ -99,23 +100,26 @@ class _Emitter:
         self.language = language
         self.quads: list[ox.Quad] = []
         self.sources: dict[str, Location] = {}
+        # IRIs repeat a lot (predicates, datatypes, subjects): build each term once.
+        self._nodes: dict[str, ox.NamedNode] = {}
 
     def iri(self, value: str) -> ox.NamedNode:
-        return self.ox.NamedNode(value)
+        node = self._nodes.get(value)
+        if node is None:
+            node = self._nodes[value] = self.ox.NamedNode(value)
+        return node
 
     def add(self, subject: str, predicate: str, obj: ox.NamedNode | ox.Literal) -> None:
-        self.quads.append(
-            self.ox.Quad(self.ox.NamedNode(subject), self.ox.NamedNode(predicate), obj, self.graph)
-        )
+        self.quads.append(self.ox.Quad(self.iri(subject), self.iri(predicate), obj, self.graph))
 
     def link(self, subject: str, predicate: str, obj: str) -> None:
-        self.add(subject, predicate, self.ox.NamedNode(obj))
+        self.add(subject, predicate, self.iri(obj))
 
     def text(self, subject: str, predicate: str, value: str) -> None:
         self.add(subject, predicate, self.ox.Literal(value, language=self.language))
 
     def typed(self, subject: str, predicate: str, value: str, datatype: str) -> None:
-        self.add(subject, predicate, self.ox.Literal(value, datatype=self.ox.NamedNode(datatype)))
+        self.add(subject, predicate, self.ox.Literal(value, datatype=self.iri(datatype)))
 
     def string(self, subject: str, predicate: str, value: str) -> None:
         self.add(subject, predicate, self.ox.Literal(value))
@@ -131,6 +135,7 @@ class _Emitter:
     def fields(self, subject: str, fields: Iterable[Field], resolve: _Resolver) -> None:
         for field_ in fields:
             predicate = SKG + field_.name
+            assert self.schema is not None
             range_ = self.schema.datatype_ranges.get(field_.name, "")
             for value in field_.values:
                 if isinstance(value, Ref):
@@ -156,7 +161,7 @@ class _Emitter:
             self.string(subject, SKG + "note", record.note)
 
     def result(self, graph: str) -> MappedGraph:
-        return MappedGraph(graph, _sorted(self.quads), self.sources)
+        return MappedGraph(graph, sorted_quads(self.quads), self.sources)
 
 
 class _Resolver:
@@ -178,10 +183,8 @@ class _Resolver:
         return SKG + ref.id
 
 
-def map_reference(
-    entities: Iterable[Record], articles: Iterable[Article], schema: Schema
-) -> MappedGraph:
-    """The reference graph: shared entities and the curated metadata of each article."""
+def map_entities(entities: Iterable[Record], schema: Schema) -> MappedGraph:
+    """The shared entities of the reference graph."""
     emit = _Emitter(REFERENCE_GRAPH, schema, "en")
     index = {record.id: record for record in entities}
     resolve = _Resolver(None, {}, index)
@@ -198,9 +201,32 @@ def map_reference(
         if record.country is not None:
             emit.string(subject, SKG + "isoAlpha2", record.country.alpha2)
             emit.string(subject, SKG + "isoAlpha3", record.country.alpha3)
-    for article in articles:
-        _article_metadata(emit, article)
     return emit.result(REFERENCE_GRAPH)
+
+
+def map_article_metadata(article: Article) -> MappedGraph:
+    """An article's curated metadata, which belongs to the reference graph."""
+    emit = _Emitter(REFERENCE_GRAPH, None, "en")
+    _article_metadata(emit, article)
+    return emit.result(REFERENCE_GRAPH)
+
+
+def map_reference(
+    entities: Iterable[Record], articles: Iterable[Article], schema: Schema
+) -> MappedGraph:
+    """The reference graph: shared entities and the curated metadata of each article."""
+    graphs = [map_entities(entities, schema), *map(map_article_metadata, articles)]
+    return merge_graphs(REFERENCE_GRAPH, graphs)
+
+
+def merge_graphs(graph: str, parts: Iterable[MappedGraph]) -> MappedGraph:
+    """Several mapped parts of one graph as one sorted graph."""
+    quads: list[ox.Quad] = []
+    sources: dict[str, Location] = {}
+    for part in parts:
+        quads.extend(part.quads)
+        sources.update(part.sources)
+    return MappedGraph(graph, sorted_quads(quads), sources)
 
 
 def _article_metadata(emit: _Emitter, article: Article) -> None:
@@ -301,9 +327,3 @@ def _content(
     emit.fields(node, content.fields, resolve)
     for iri in evidence:
         emit.link(node, PROV + "wasDerivedFrom", iri)
-
-
-def count_kinds(article: Article) -> tuple[int, int]:
-    """How many facts and claims an article has."""
-    facts = sum(1 for record in article.records if record.section is Section.FACT)
-    return facts, len(article.records) - facts

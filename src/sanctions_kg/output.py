@@ -6,7 +6,6 @@ sorted, so the same input always gives the same bytes, and memory holds one grap
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
@@ -47,6 +46,28 @@ def _body(serialised: bytes) -> bytes:
     return b"\n".join(lines[index:])
 
 
+@dataclass(frozen=True)
+class SerialisedGraph:
+    """One graph in the three build formats, ready to be appended to the files."""
+
+    graph: str
+    triples: int
+    nquads: bytes
+    trig: bytes
+    turtle: bytes
+
+
+def serialise(mapped: MappedGraph) -> SerialisedGraph:
+    """Serialise a mapped graph (its quads already sorted) in the three build formats."""
+    import pyoxigraph as ox
+
+    nquads = ox.serialize(mapped.quads, format=ox.RdfFormat.N_QUADS) or b""
+    trig = ox.serialize(mapped.quads, format=ox.RdfFormat.TRIG, prefixes=PREFIXES) or b""
+    triples = [quad.triple for quad in mapped.quads]
+    turtle = ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=PREFIXES) or b""
+    return SerialisedGraph(mapped.graph, len(mapped.quads), nquads, _body(trig), _body(turtle))
+
+
 class DatasetWriter:
     """Writes TriG, N-Quads and merged Turtle side by side, graph by graph."""
 
@@ -59,26 +80,27 @@ class DatasetWriter:
         self._turtle.write(_header())
         self.counts: list[GraphCount] = []
 
-    def write(self, graphs: Iterable[MappedGraph]) -> None:
-        import pyoxigraph as ox
-
-        for mapped in graphs:
-            if not mapped.quads:
-                continue
-            self.counts.append(GraphCount(mapped.graph, len(mapped.quads)))
-            ox.serialize(mapped.quads, self._nquads, format=ox.RdfFormat.N_QUADS)
-            trig = ox.serialize(mapped.quads, format=ox.RdfFormat.TRIG, prefixes=PREFIXES)
-            self._trig.write(_body(trig or b""))
-            triples = [quad.triple for quad in mapped.quads]
-            turtle = ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=PREFIXES)
-            self._turtle.write(_body(turtle or b""))
+    def write(self, graph: SerialisedGraph) -> None:
+        """Append one graph to the three files."""
+        if not graph.triples:
+            return
+        self.counts.append(GraphCount(graph.graph, graph.triples))
+        self._nquads.write(graph.nquads)
+        self._trig.write(graph.trig)
+        self._turtle.write(graph.turtle)
 
     def close(self) -> None:
+        """Flush the files to disk and close them."""
         import os
 
         for handle in (self._trig, self._nquads, self._turtle):
             handle.flush()
             os.fsync(handle.fileno())
+            handle.close()
+
+    def discard(self) -> None:
+        """Close the files without flushing them to disk (the build failed)."""
+        for handle in (self._trig, self._nquads, self._turtle):
             handle.close()
 
     @property

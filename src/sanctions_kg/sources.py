@@ -6,7 +6,7 @@ YAML is composed into nodes with PyYAML's safe loader (no object construction) a
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import unicodedata
 from pathlib import Path
 
 from .errors import InputError, Location, Problem
@@ -17,14 +17,38 @@ MAX_FILE_BYTES = 16 * 1024 * 1024
 Scalar = str | int | float | bool | None
 
 
-@dataclass(frozen=True)
 class Node:
-    """A YAML value with the place it came from."""
+    """A YAML value with the place it came from.
 
-    location: Location
-    value: Scalar | list[Node] | dict[str, Node]
-    tag: str = ""
-    key_locations: dict[str, Location] = field(default_factory=dict, compare=False)
+    A plain class with slots, not a dataclass: a facts file has tens of thousands of nodes, and
+    their locations are only turned into :class:`Location` values when a message needs one.
+    """
+
+    __slots__ = ("column", "key_lines", "line", "path", "tag", "value")
+
+    def __init__(
+        self,
+        path: Path,
+        line: int,
+        column: int,
+        value: Scalar | list[Node] | dict[str, Node],
+        tag: str = "",
+        key_lines: dict[str, int] | None = None,
+    ) -> None:
+        self.path = path
+        self.line = line
+        self.column = column
+        self.value = value
+        self.tag = tag
+        self.key_lines = key_lines or {}
+
+    @property
+    def location(self) -> Location:
+        return Location(self.path, self.line, self.column)
+
+    @property
+    def key_locations(self) -> dict[str, Location]:
+        return {key: Location(self.path, line) for key, line in self.key_lines.items()}
 
     @property
     def is_map(self) -> bool:
@@ -37,6 +61,21 @@ class Node:
     @property
     def is_scalar(self) -> bool:
         return not isinstance(self.value, list | dict)
+
+
+_UNSEEN = {"Cc", "Cf", "Zl", "Zp"}
+
+
+def printable(text: str) -> str:
+    """``text`` with control, format and line-separator characters escaped (``\\n``,
+    ``\\u202e``), so that a message quoting a value stays one line and shows what is there."""
+    if text.isprintable():
+        return text
+    return "".join(
+        char.encode("unicode_escape").decode("ascii")
+        if unicodedata.category(char) in _UNSEEN else char
+        for char in text
+    )
 
 
 def read_text(path: Path, *, display: Path | None = None) -> str:
@@ -89,6 +128,13 @@ def load_yaml(path: Path, *, display: Path | None = None) -> Node:
     loader_class = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
         root = yaml.compose(text, Loader=loader_class)
+    except yaml.reader.ReaderError as error:
+        raise InputError(_reader_problem(text, shown, error.character, error.reason)) from None
+    except RecursionError:
+        # The pure-Python parser (used when libyaml is missing) recurses once per level.
+        raise InputError(
+            Problem(Location(shown, 1), "the YAML is nested too deeply; flatten it")
+        ) from None
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark else 1
@@ -98,59 +144,102 @@ def load_yaml(path: Path, *, display: Path | None = None) -> Node:
             Problem(Location(shown, line, column), f"YAML syntax error: {what}; fix the syntax")
         ) from None
     except yaml.YAMLError as error:
+        what = " ".join(str(error).split())  # one line: the CLI prints one line per problem
         raise InputError(
-            Problem(Location(shown, 1), f"YAML error: {error}; fix the syntax")
+            Problem(Location(shown, 1), f"YAML error: {what}; fix the syntax")
         ) from None
     if root is None:
         raise InputError(Problem(Location(shown, 1), "the file is empty; add content or remove it"))
     problems: list[Problem] = []
-    node = _convert(root, shown, problems, depth=0)
+    node = _convert(root, shown, problems, depth=0, done={})
     if problems:
         raise InputError(problems)
     return node
 
 
 _MAX_DEPTH = 64
+_YAML_TAG = "tag:yaml.org,2002:"
+#: The tags plain YAML values resolve to; any other (``!!python/object``, ``!custom``) is refused.
+_PLAIN_TAGS = {_YAML_TAG + name for name in
+               ("str", "int", "float", "bool", "null", "timestamp", "map", "seq")}
 
 
-def _convert(node: object, path: Path, problems: list[Problem], depth: int) -> Node:
+def _convert(
+    node: object, path: Path, problems: list[Problem], depth: int, done: dict[int, Node]
+) -> Node:
+    """Convert a composed node; each YAML node once, so that an alias reuses the converted
+    node it names and aliases of aliases (a "billion laughs") cannot multiply the values."""
     import yaml
+
+    mapping_node, sequence_node, scalar_node = yaml.MappingNode, yaml.SequenceNode, yaml.ScalarNode
+
+    def convert(node: yaml.Node, depth: int) -> Node:
+        known = done.get(id(node))
+        if known is not None:
+            return known
+        mark = node.start_mark
+        line, column = mark.line + 1, mark.column + 1
+        tag = node.tag
+        if depth > _MAX_DEPTH:
+            problems.append(
+                Problem(Location(path, line, column), "the YAML is nested too deeply; flatten it")
+            )
+            return Node(path, line, column, None)
+        if tag not in _PLAIN_TAGS:
+            shown = tag.replace(_YAML_TAG, "!!", 1) if tag.startswith(_YAML_TAG) else tag
+            problems.append(Problem(
+                Location(path, line, column),
+                f"unsupported YAML tag '{printable(shown)}'; remove it "
+                "(facts and reference files hold plain values only)",
+            ))
+            converted = Node(path, line, column, None)
+        elif type(node) is scalar_node:
+            converted = Node(path, line, column, _scalar(node.value, tag), tag)
+        elif type(node) is mapping_node:
+            mapping: dict[str, Node] = {}
+            keys: dict[str, int] = {}
+            for key_node, value_node in node.value:
+                key_line = key_node.start_mark.line + 1
+                if type(key_node) is not scalar_node:
+                    problems.append(Problem(Location(path, key_line), "a key must be a plain word"))
+                    continue
+                key = str(key_node.value)
+                if key in mapping:
+                    problems.append(Problem(
+                        Location(path, key_line),
+                        f"duplicate key '{printable(key)}'; keep only one of them",
+                    ))
+                    continue
+                mapping[key] = convert(value_node, depth + 1)
+                keys[key] = key_line
+            converted = Node(path, line, column, mapping, tag, keys)
+        else:
+            assert isinstance(node, sequence_node)
+            items = [convert(item, depth + 1) for item in node.value]
+            converted = Node(path, line, column, items, tag)
+        done[id(node)] = converted
+        return converted
 
     assert isinstance(node, yaml.Node)
-    location = Location(path, node.start_mark.line + 1, node.start_mark.column + 1)
-    if depth > _MAX_DEPTH:
-        problems.append(Problem(location, "the YAML is nested too deeply; flatten it"))
-        return Node(location, None)
-    if isinstance(node, yaml.MappingNode):
-        mapping: dict[str, Node] = {}
-        keys: dict[str, Location] = {}
-        for key_node, value_node in node.value:
-            key_location = Location(path, key_node.start_mark.line + 1)
-            if not isinstance(key_node, yaml.ScalarNode):
-                problems.append(Problem(key_location, "a key must be a plain word"))
-                continue
-            key = str(key_node.value)
-            if key in mapping:
-                problems.append(
-                    Problem(key_location, f"duplicate key '{key}'; keep only one of them")
-                )
-                continue
-            mapping[key] = _convert(value_node, path, problems, depth + 1)
-            keys[key] = key_location
-        return Node(location, mapping, node.tag, keys)
-    if isinstance(node, yaml.SequenceNode):
-        items = [_convert(item, path, problems, depth + 1) for item in node.value]
-        return Node(location, items, node.tag)
-    assert isinstance(node, yaml.ScalarNode)
-    return Node(location, _scalar(node), node.tag)
+    return convert(node, depth)
 
 
-def _scalar(node: object) -> Scalar:
-    import yaml
+def _reader_problem(text: str, path: Path, character: int, reason: str) -> Problem:
+    """Locate a character the YAML reader refuses: its first occurrence is where it stopped."""
+    index = text.find(chr(character))
+    if index < 0:
+        return Problem(Location(path, 1), f"YAML error: {reason}; fix the file")
+    line = text.count("\n", 0, index) + 1
+    column = index - text.rfind("\n", 0, index)
+    return Problem(
+        Location(path, line, column),
+        f"character U+{character:04X} is not allowed in YAML ({reason}); remove it",
+    )
 
-    assert isinstance(node, yaml.ScalarNode)
-    raw = str(node.value)
-    tag = node.tag
+
+def _scalar(raw: str, tag: str) -> Scalar:
+    if tag == "tag:yaml.org,2002:str":
+        return raw
     if tag == "tag:yaml.org,2002:int":
         try:
             return int(raw.replace("_", ""), 0)
@@ -165,5 +254,5 @@ def _scalar(node: object) -> Scalar:
         return raw.lower() in {"true", "yes", "on", "y"}
     if tag == "tag:yaml.org,2002:null":
         return None
-    # Strings, timestamps (kept as written, so dates keep their precision) and anything else.
+    # Timestamps stay as written, so that dates keep their precision.
     return raw

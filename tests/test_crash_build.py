@@ -1,0 +1,366 @@
+"""Crashes mid-write: ``build`` killed with SIGKILL at any moment leaves one whole build behind.
+
+Two data versions ("old" and "new" in turn, with different content) are built to reference
+folders first. Then ``build`` is killed again and again: after a seeded random delay over the
+whole length of a build, the moment a phase shows on disk (the staging folder, the pending store
+generation, the bulk load, the output switch, the store switch), and from inside the process at
+exact points of the switch. After every kill the output folder holds the files of one reference
+build byte for byte, the store's current generation holds one reference dataset whole (quads per
+graph), and a rerun succeeds, gives the new content and leaves no staging folder behind; at the
+end ``validate`` passes on the store. (The killed builds run with ``--no-validate`` to keep the
+rounds short: validation only lengthens the time before the switch.)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from conftest import CLI, DATA, SEED_FACTS, SEED_ID, SEED_TEXT, run_cli
+from sanctions_kg.store import GENERATIONS, KEEP_GENERATIONS, open_read
+from test_facts import MINI
+
+#: (copies of the seed facts file, copies of the small MINI file): about a second per build.
+VERSIONS = {"old": (8, 142), "new": (6, 124)}
+TIMED_KILLS = 10
+SEED = 20240915
+GRAPH_COUNTS = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
+
+
+def make_corpus(root: Path, seed_copies: int, mini_copies: int) -> Path:
+    """A data folder of many articles: copies of the seed and MINI facts files under new ids."""
+    data = root / "data"
+    shutil.copytree(DATA / "reference", data / "reference")
+    (data / "articles").mkdir(parents=True)
+    (data / "facts").mkdir()
+    seed = SEED_FACTS.read_text(encoding="utf-8")
+    for number in range(seed_copies + mini_copies):
+        article = f"copy-{number:03d}"
+        text, old = (seed, SEED_ID) if number < seed_copies else (MINI, "mini")
+        text = text.replace(f"id: {old}\n", f"id: {article}\n", 1)
+        text = text.replace(f"text: articles/{old}.txt", f"text: articles/{article}.txt", 1)
+        shutil.copyfile(SEED_TEXT, data / "articles" / f"{article}.txt")
+        (data / "facts" / f"{article}.yaml").write_text(text, encoding="utf-8")
+    return data
+
+
+def build_args(data: Path, out: Path, store: Path) -> list[str | Path]:
+    return ["build", "--no-validate", "--data", data, "--out", out, "--store", store]
+
+
+def file_hashes(folder: Path) -> dict[str, str]:
+    """Name → SHA-256 of every file of a folder (an output folder has no subfolders)."""
+    if not folder.is_dir():
+        return {}
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.iterdir()) if p.is_file()}
+
+
+def graph_counts(store: Path) -> dict[str, int]:
+    """Quads per named graph in the store's current generation."""
+    import pyoxigraph as ox
+
+    database = open_read(store)
+    rows = database.query(GRAPH_COUNTS)
+    assert isinstance(rows, ox.QuerySolutions)
+    counts = {row["g"].value: int(row["n"].value) for row in rows}
+    assert sum(counts.values()) == len(database), "quads outside the named graphs"
+    return counts
+
+
+def generation_sourcemap(store: Path) -> str:
+    return hashlib.sha256((store / "current" / "sourcemap.json").read_bytes()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A data version and what a complete build of it gives."""
+
+    name: str
+    data: Path
+    files: dict[str, str]
+    graphs: dict[str, int]
+
+    @property
+    def triples(self) -> int:
+        return sum(self.graphs.values())
+
+
+def reference_build(root: Path, name: str) -> Reference:
+    data = make_corpus(root / name, *VERSIONS[name])
+    out, store = root / name / "out", root / name / "store"
+    result = run_cli(*build_args(data, out, store))
+    assert result.code == 0, result.stderr
+    return Reference(name, data, file_hashes(out), graph_counts(store))
+
+
+def prepare_references(root: Path) -> dict[str, Reference]:
+    """Both data versions, built once each (in parallel) into reference folders."""
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        built = list(pool.map(lambda name: reference_build(root, name), sorted(VERSIONS)))
+    references = {ref.name: ref for ref in built}
+    assert references["old"].files != references["new"].files
+    assert references["old"].graphs != references["new"].graphs
+    return references
+
+
+@pytest.fixture(scope="module")
+def references(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Reference]:
+    return prepare_references(tmp_path_factory.mktemp("crash-references"))
+
+
+class Site:
+    """An output folder and a store, taken through kills and reruns; it knows what it holds."""
+
+    def __init__(self, root: Path, references: dict[str, Reference]) -> None:
+        self.out, self.store = root / "out", root / "store"
+        self.references = references
+        self.holds = "old"
+        self.states: Counter[tuple[str, str]] = Counter()
+        self.seconds = 0.0  # how long the last complete build took
+        self.rerun("old")
+
+    @property
+    def next_version(self) -> Reference:
+        return self.references["new" if self.holds == "old" else "old"]
+
+    def state(self) -> tuple[str, str]:
+        """Which reference the output folder and the store each hold; fails on anything else."""
+        files = file_hashes(self.out)
+        out = [ref.name for ref in self.references.values() if ref.files == files]
+        assert out, f"{self.out} holds no complete build: {sorted(files)}"
+        graphs = graph_counts(self.store)
+        store = [ref.name for ref in self.references.values() if ref.graphs == graphs]
+        assert store, f"{self.store} holds no complete dataset: {graphs}"
+        sourcemap = self.references[store[0]].files["sanctions-kg.sourcemap.json"]
+        assert generation_sourcemap(self.store) == sourcemap
+        return out[0], store[0]
+
+    def after_kill(self, target: Reference, expected: tuple[str, str] | None = None) -> None:
+        """Check what a kill left, then rerun the build it interrupted."""
+        state = self.state()
+        assert set(state) <= {self.holds, target.name}
+        if expected is not None:
+            names = {"old": self.holds, "new": target.name}
+            assert state == (names[expected[0]], names[expected[1]])
+        self.states[("old" if state[0] == self.holds else "new",
+                     "old" if state[1] == self.holds else "new")] += 1
+        self.rerun(target.name)
+
+    def rerun(self, name: str) -> None:
+        ref = self.references[name]
+        started = time.perf_counter()
+        result = run_cli(*build_args(ref.data, self.out, self.store))
+        self.seconds = time.perf_counter() - started
+        assert result.code == 0, result.stderr
+        assert self.state() == (name, name)
+        assert not list(self.out.parent.glob(f".{self.out.name}.tmp-*")), "staging folder left"
+        generations = self.store / GENERATIONS
+        assert not list(generations.glob(".tmp-*")), "pending generation left"
+        assert len([p for p in generations.iterdir() if p.name.isdigit()]) <= KEEP_GENERATIONS
+        self.holds = name
+
+    def start(self, target: Reference) -> subprocess.Popen[bytes]:
+        return subprocess.Popen(
+            [str(CLI), *map(str, build_args(target.data, self.out, self.store))],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+
+
+def kill(process: subprocess.Popen[bytes]) -> bool:
+    """SIGKILL the process; True when it was still running."""
+    running = process.poll() is None
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    return running and process.returncode == -signal.SIGKILL
+
+
+def timed_kills(site: Site, count: int) -> int:
+    """Kill builds after seeded random delays spread over the whole length of a build (as
+    long as the rerun before took, so that the spread follows the machine's load)."""
+    rnd = random.Random(SEED)
+    landed = 0
+    for _ in range(count):
+        target = site.next_version
+        delay = rnd.uniform(0.0, 1.05 * site.seconds)
+        process = site.start(target)
+        time.sleep(delay)
+        landed += kill(process)
+        site.after_kill(target)
+    return landed
+
+
+def watched_phases(site: Site, pid: int) -> dict[str, Callable[[], bool]]:
+    """Conditions on disk that show a build has reached a phase."""
+    staging = site.out.parent / f".{site.out.name}.tmp-{pid}"
+    pending = site.store / GENERATIONS / f".tmp-{pid}"
+    out_inode = site.out.stat().st_ino
+    current = os.readlink(site.store / "current")
+    return {
+        "staging folder created": staging.exists,
+        "pending generation created": pending.exists,
+        "output files complete": (staging / ".sanctions-kg-build").exists,
+        "bulk load started": (pending / "oxigraph").exists,
+        "output folder switched": lambda: site.out.stat().st_ino != out_inode,
+        "store switched": lambda: os.readlink(site.store / "current") != current,
+    }
+
+
+def watched_kills(site: Site) -> int:
+    """Kill builds the moment a phase shows on disk."""
+    landed = 0
+    for phase in list(watched_phases(site, 0)):
+        target = site.next_version
+        process = site.start(target)
+        seen = watched_phases(site, process.pid)[phase]
+        deadline = time.monotonic() + 30
+        while process.poll() is None and time.monotonic() < deadline:
+            try:
+                if seen():
+                    break
+            except FileNotFoundError:
+                pass  # a path is being swapped this very moment
+            time.sleep(0.001)
+        landed += kill(process)
+        site.after_kill(target)
+    return landed
+
+
+# Runs the real entry point with one function wrapped to SIGKILL the process right after its
+# n-th call: exact points of the switch that a timer or a watcher would rarely hit.
+INJECT = """
+import importlib, os, signal, sys
+build, output, store = (importlib.import_module(f"sanctions_kg.{name}")
+                        for name in ("build", "output", "store"))
+from sanctions_kg.cli import main
+
+owner, name, number = {"writing files": (output.DatasetWriter, "write", 3),
+                       "store loaded": (store.StoreWriter, "load", 1),
+                       "output switched": (build, "exchange", 1),
+                       "generation renamed": (store, "_fsync_dir", 1),
+                       "current link made": (os, "symlink", 1),
+                       "store switched": (store, "_fsync_dir", 2)}[sys.argv.pop(1)]
+real, calls = getattr(owner, name), []
+
+def wrapper(*args, **kwargs):
+    result = real(*args, **kwargs)
+    calls.append(1)
+    if len(calls) == number:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return result
+
+setattr(owner, name, wrapper)
+sys.argv[0] = "sanctions-kg"
+main()
+"""
+# What each injected kill must leave: (output folder, store) as "old" or "new".
+INJECTED = {
+    "writing files": ("old", "old"),
+    "store loaded": ("old", "old"),
+    "output switched": ("new", "old"),
+    "generation renamed": ("new", "old"),
+    "current link made": ("new", "old"),
+    "store switched": ("new", "new"),
+}
+
+
+def injected_kills(site: Site) -> int:
+    landed = 0
+    for phase, expected in INJECTED.items():
+        target = site.next_version
+        args = build_args(target.data, site.out, site.store)
+        done = subprocess.run([sys.executable, "-c", INJECT, phase, *map(str, args)],
+                              capture_output=True, check=False, timeout=60)
+        assert done.returncode == -signal.SIGKILL, done.stderr.decode()
+        landed += 1
+        site.after_kill(target, expected)
+    return landed
+
+
+def assert_valid(store: Path) -> None:
+    """``sanctions-kg validate`` passes on a store that went through kills and reruns."""
+    result = run_cli("validate", "--store", store)
+    assert result.code == 0, result.stdout + result.stderr
+
+
+def test_build_killed_at_any_moment_leaves_one_whole_build_and_reruns(
+    tmp_path: Path, references: dict[str, Reference],
+    record_property: Callable[[str, object], None],
+) -> None:
+    def timed() -> tuple[int, int, Counter[tuple[str, str]]]:
+        site = Site(tmp_path / "timed", references)
+        landed = timed_kills(site, TIMED_KILLS)
+        assert_valid(site.store)
+        return TIMED_KILLS, landed, site.states
+
+    def phased() -> tuple[int, int, Counter[tuple[str, str]]]:
+        site = Site(tmp_path / "phased", references)
+        landed = watched_kills(site) + injected_kills(site)
+        assert_valid(site.store)
+        return len(watched_phases(site, 0)) + len(INJECTED), landed, site.states
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        results = [future.result() for future in [pool.submit(timed), pool.submit(phased)]]
+    tried = sum(result[0] for result in results)
+    landed = sum(result[1] for result in results)
+    states = sum((result[2] for result in results), Counter())
+    record_property("kill_points_tried", tried)
+    record_property("kills_landed", landed)
+    print(f"build killed: {tried} kill points tried, {landed} landed while it ran; "
+          f"(output, store) after the kill: {dict(states)}; nothing lost, every rerun complete, "
+          "validate passes")
+    assert tried >= 20 and sum(states.values()) == tried
+    assert landed >= tried - 6
+    assert states[("old", "old")] and states[("new", "new")] and states[("new", "old")]
+
+
+FALLBACK = """
+import importlib, os, signal, sys
+atomic, build = (importlib.import_module(f"sanctions_kg.{name}") for name in ("atomic", "build"))
+from sanctions_kg.cli import main
+
+atomic._renameat2 = lambda: None  # as on a system without renameat2(RENAME_EXCHANGE)
+real_exchange, real_rename, switching = build.exchange, os.rename, []
+
+def exchange(new, target):
+    switching.append(1)
+    real_exchange(new, target)
+
+def rename(source, destination):
+    real_rename(source, destination)
+    if switching:  # the old output is aside, the new one not yet in place
+        os.kill(os.getpid(), signal.SIGKILL)
+
+build.exchange, os.rename = exchange, rename
+sys.argv[0] = "sanctions-kg"
+main()
+"""
+
+
+def test_an_interrupted_fallback_switch_is_recovered_by_the_next_run(
+    tmp_path: Path, references: dict[str, Reference]
+) -> None:
+    site = Site(tmp_path, references)
+    target = site.next_version
+    args = build_args(target.data, site.out, site.store)
+    done = subprocess.run([sys.executable, "-c", FALLBACK, *map(str, args)],
+                          capture_output=True, check=False, timeout=60)
+    assert done.returncode == -signal.SIGKILL, done.stderr.decode()
+    assert not site.out.exists()
+    aside = site.out.with_name(site.out.name + ".previous")
+    assert file_hashes(aside) == references[site.holds].files
+    site.rerun(target.name)
+    assert not aside.exists()
