@@ -455,4 +455,6 @@ def main() -> None:
             err=True,
         )
         sys.exit(3)
+    if result == 130:  # typer turns Ctrl-C inside a command into exit code 130
+        typer.echo("interrupted", err=True)
     sys.exit(result if isinstance(result, int) else 0)

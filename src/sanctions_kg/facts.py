@@ -570,15 +570,15 @@ def _quotes(node: Node | None, text: str, problems: _Problems, key: str) -> list
         if isinstance(item.value, str):
             exact, prefix, suffix = item.value, "", ""
         elif item.is_map:
-            mapping = _expect_map(item, problems, f"a {key} item", QUOTE_KEYS)
+            mapping = _expect_map(item, problems, f"an item of '{key}'", QUOTE_KEYS)
             exact = _required_string(item, mapping, "exact", problems) or ""
             prefix = _optional_string(mapping.get("prefix"), problems, "prefix") or ""
             suffix = _optional_string(mapping.get("suffix"), problems, "suffix") or ""
             if not exact:
                 continue
         else:
-            problems.add(item.location, f"a {key} item must be the quoted words (a string) or "
-                         "{exact:, prefix:, suffix:}")
+            problems.add(item.location, f"an item of '{key}' must be the quoted words "
+                         "(a string) or {exact:, prefix:, suffix:}")
             continue
         quote = locate_quote(text, exact, prefix, suffix, item.location, problems)
         if quote is not None:

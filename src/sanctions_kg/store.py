@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .atomic import exclusive_lock
-from .errors import Location, StoreError
+from .errors import InputError, Location, Problem, StoreError
 
 if TYPE_CHECKING:
     import pyoxigraph as ox
@@ -84,8 +84,11 @@ def open_read(store: Path) -> ox.Store:
     generation = current_generation(store)
     try:
         return ox.Store.read_only(str(generation.database))
-    except OSError as error:
-        raise StoreError(f"{store}: cannot open the store ({error})") from None
+    except (OSError, RuntimeError) as error:  # RuntimeError: RocksDB reports corruption
+        reason = " ".join(str(error).split())
+        raise StoreError(
+            f"{store}: cannot open the store ({reason}); run `sanctions-kg build` again"
+        ) from None
 
 
 def read_sourcemap(store: Path) -> dict[str, Location]:
@@ -98,12 +101,20 @@ def read_sourcemap(store: Path) -> dict[str, Location]:
 
 def load_sourcemap(path: Path) -> dict[str, Location]:
     """Read a source map file written by :func:`write_sourcemap`."""
-    data = json.loads(path.read_text(encoding="utf-8"))
-    base = Path(data.get("data", "."))
-    nodes: dict[str, Location] = {}
-    for iri, where in data.get("nodes", {}).items():
-        file, _, line = str(where).rpartition(":")
-        nodes[iri] = Location(base / file, int(line))
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        base = Path(data.get("data", "."))
+        nodes: dict[str, Location] = {}
+        for iri, where in data.get("nodes", {}).items():
+            file, _, line = str(where).rpartition(":")
+            nodes[iri] = Location(base / file, int(line))
+    except (ValueError, AttributeError, TypeError, UnicodeDecodeError) as error:
+        reason = " ".join(str(error).split())
+        raise InputError(Problem(
+            Location(path, 1),
+            f"not a sanctions-kg source map ({reason}); delete it or rebuild with "
+            "`sanctions-kg build`",
+        )) from None
     return nodes
 
 
