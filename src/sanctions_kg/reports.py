@@ -1,0 +1,389 @@
+"""Writing a validation report as text, JSON, Turtle, JUnit XML, SARIF or GitHub annotations.
+
+Every renderer is a pure function of the report (and of the severity that fails the run, for
+the formats that tell failures from remarks), so the same report always gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Final
+
+from .errors import Location, OutputError
+from .namespaces import PREFIXES, SH, SKG_SHAPES
+from .validation import ReportFormat, Severity, ValidationReport, ValidationResult
+
+TOOL_NAME: Final = "sanctions-kg"
+TOOL_URI: Final = "https://w3id.org/sanctions-kg"
+SARIF_SCHEMA: Final = "https://json.schemastore.org/sarif-2.1.0.json"
+_DISPLAY_PREFIXES: Final = {**PREFIXES, "skg-sh": SKG_SHAPES}
+#: Longest namespaces first, so that ``skgid:`` wins over a shorter namespace it extends.
+_BY_LENGTH: Final = sorted(_DISPLAY_PREFIXES.items(), key=lambda item: -len(item[1]))
+_LOCAL: Final = re.compile(r"^[A-Za-z0-9_\-./]*$")
+
+
+def render(
+    report: ValidationReport, kind: ReportFormat, *, fail_on: Severity = Severity.VIOLATION
+) -> str:
+    """The report in one format, ending with a newline."""
+    renderers: dict[ReportFormat, Callable[[ValidationReport, Severity], str]] = {
+        ReportFormat.TEXT: _text,
+        ReportFormat.JSON: _json,
+        ReportFormat.TURTLE: _turtle,
+        ReportFormat.JUNIT: _junit,
+        ReportFormat.SARIF: _sarif,
+        ReportFormat.GITHUB: _github,
+    }
+    return renderers[kind](report, fail_on)
+
+
+def write_report(text: str, path: Path) -> None:
+    """Write a report file atomically: a temporary file beside it, then a rename."""
+    if not path.parent.is_dir():
+        raise OutputError(f"{path}: the folder {path.parent} does not exist; create it first")
+    temporary = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    try:
+        with temporary.open("w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    except OSError as error:
+        temporary.unlink(missing_ok=True)
+        raise OutputError(f"{path}: cannot write the report ({error.strerror})") from None
+
+
+# --- display helpers ---------------------------------------------------------------------------
+
+
+def compact(iri: str) -> str:
+    """``skg:target`` for a full IRI in a known namespace, else the IRI itself."""
+    for prefix, namespace in _BY_LENGTH:
+        if iri.startswith(namespace) and _LOCAL.match(iri[len(namespace):]):
+            return f"{prefix}:{iri[len(namespace):]}"
+    return iri
+
+
+def display_term(term: str) -> str:
+    """An N-Triples term or a SPARQL path with its IRIs compacted."""
+    return re.sub(r"<([^<>\s]*)>", lambda match: _compact_bracketed(match.group(1)), term)
+
+
+def _compact_bracketed(iri: str) -> str:
+    short = compact(iri)
+    return short if short != iri else f"<{iri}>"
+
+
+def display_path(path: str | None) -> str:
+    if path is None:
+        return "—"
+    return display_term(path) if path.startswith(("<", "(", "^")) else compact(path)
+
+
+def display_file(location: Location) -> str:
+    """The file of a location, relative to the working folder when it is inside it."""
+    file = location.file
+    with contextlib.suppress(ValueError, OSError):
+        file = file.resolve().relative_to(Path.cwd().resolve())
+    return file.as_posix()
+
+
+def _where(location: Location) -> str:
+    return f"{display_file(location)}:{location.line}"
+
+
+# --- text --------------------------------------------------------------------------------------
+
+
+def _text(report: ValidationReport, fail_on: Severity) -> str:
+    blocks = []
+    for result in report.results:
+        focus = compact(result.focus)
+        if result.focus_label:
+            focus += f"  ({result.focus_label})"
+        lines = [
+            f"{result.severity.label}  {compact(result.shape)}",
+            f"  focus    {focus}",
+            f"  path     {display_path(result.path)}",
+            f"  value    {display_term(result.value) if result.value else '—'}",
+            f"  message  {result.message}",
+        ]
+        if result.source is not None:
+            lines.append(f"  source   {_where(result.source)}")
+        blocks.append("\n".join(lines))
+    if not blocks:
+        blocks.append("The data conforms to the shapes.")
+    return "\n\n".join(blocks) + f"\n\n{report.counts_line()}\n"
+
+
+# --- JSON --------------------------------------------------------------------------------------
+
+
+def result_record(result: ValidationResult) -> dict[str, Any]:
+    """The JSON object of one result."""
+    return {
+        "severity": result.severity.value,
+        "focus": result.focus,
+        "focus_label": result.focus_label,
+        "path": result.path,
+        "value": result.value,
+        "message": result.message,
+        "shape": result.shape,
+        "constraint": result.constraint,
+        "file": display_file(result.source) if result.source else None,
+        "line": result.source.line if result.source else None,
+    }
+
+
+def _json(report: ValidationReport, fail_on: Severity) -> str:
+    records = [result_record(result) for result in report.results]
+    return json.dumps(records, indent=2, ensure_ascii=False) + "\n"
+
+
+# --- Turtle ------------------------------------------------------------------------------------
+
+
+def _turtle_string(text: str) -> str:
+    escaped = (text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+               .replace("\r", "\\r"))
+    return f'"{escaped}"'
+
+
+def _turtle_node(node: str) -> str:
+    return node if node.startswith("_:") else f"<{node}>"
+
+
+class _PathParser:
+    """Reads the SPARQL property paths the validator writes, to write them as SHACL paths."""
+
+    def __init__(self, text: str) -> None:
+        self.tokens: list[str] = re.findall(r"<[^>]*>|[()|/^*+?]", text)
+        self.position = 0
+
+    def parse(self) -> str:
+        node = self._alternative()
+        if self.position != len(self.tokens):
+            raise ValueError("unexpected path syntax")
+        return node
+
+    def _peek(self) -> str | None:
+        return self.tokens[self.position] if self.position < len(self.tokens) else None
+
+    def _take(self) -> str:
+        token = self.tokens[self.position]
+        self.position += 1
+        return token
+
+    def _alternative(self) -> str:
+        parts = [self._sequence()]
+        while self._peek() == "|":
+            self._take()
+            parts.append(self._sequence())
+        if len(parts) == 1:
+            return parts[0]
+        return f"[ sh:alternativePath ( {' '.join(parts)} ) ]"
+
+    def _sequence(self) -> str:
+        parts = [self._unary()]
+        while self._peek() == "/":
+            self._take()
+            parts.append(self._unary())
+        return parts[0] if len(parts) == 1 else f"( {' '.join(parts)} )"
+
+    def _unary(self) -> str:
+        if self._peek() == "^":
+            self._take()
+            return f"[ sh:inversePath {self._unary()} ]"
+        token = self._take()
+        node = self._group() if token == "(" else token
+        modifier = self._peek()
+        keys = {"*": "zeroOrMorePath", "+": "oneOrMorePath", "?": "zeroOrOnePath"}
+        if modifier in keys:
+            self._take()
+            return f"[ sh:{keys[modifier]} {node} ]"
+        return node
+
+    def _group(self) -> str:
+        node = self._alternative()
+        if self._take() != ")":
+            raise ValueError("unbalanced parentheses in a path")
+        return node
+
+
+def turtle_path(path: str) -> str:
+    """A result path as a SHACL path in Turtle."""
+    if not path.startswith(("<", "(", "^")):
+        return f"<{path}>"
+    return _PathParser(path).parse()
+
+
+def _turtle(report: ValidationReport, fail_on: Severity) -> str:
+    lines = [f"@prefix sh: <{SH}> .", "", "[] a sh:ValidationReport ;",
+             f"    sh:conforms {'true' if report.conforms else 'false'}"]
+    results = []
+    for result in report.results:
+        fields = [
+            "a sh:ValidationResult",
+            f"sh:focusNode {_turtle_node(result.focus)}",
+            f"sh:resultSeverity sh:{result.severity.label}",
+            f"sh:sourceShape {_turtle_node(result.shape)}",
+            f"sh:sourceConstraintComponent <{result.constraint}>",
+            f"sh:resultMessage {_turtle_string(result.message)}",
+        ]
+        if result.path is not None:
+            fields.append(f"sh:resultPath {turtle_path(result.path)}")
+        if result.value is not None:
+            fields.append(f"sh:value {result.value}")
+        results.append("        [ " + " ;\n          ".join(fields) + " ]")
+    if results:
+        lines[-1] += " ;"
+        lines.append("    sh:result\n" + ",\n".join(results))
+    return "\n".join(lines) + " .\n"
+
+
+# --- JUnit XML ---------------------------------------------------------------------------------
+
+
+def _details(result: ValidationResult) -> str:
+    lines = [
+        f"focus: {result.focus}" + (f" ({result.focus_label})" if result.focus_label else ""),
+        f"path: {display_path(result.path)}",
+        f"value: {display_term(result.value) if result.value else '—'}",
+        f"message: {result.message}",
+    ]
+    if result.source is not None:
+        lines.append(f"source: {_where(result.source)}")
+    return "\n".join(lines)
+
+
+def _junit(report: ValidationReport, fail_on: Severity) -> str:
+    import xml.etree.ElementTree as ET
+
+    by_shape: dict[str, list[ValidationResult]] = {shape: [] for shape in report.shapes}
+    for result in report.results:
+        by_shape.setdefault(result.shape, []).append(result)
+    failed = sum(
+        1 for results in by_shape.values() if any(r.severity >= fail_on for r in results)
+    )
+    suites = ET.Element("testsuites", name=f"{TOOL_NAME} validate", tests=str(len(by_shape)),
+                        failures=str(failed), errors="0")
+    suite = ET.SubElement(suites, "testsuite", name="SHACL shapes", tests=str(len(by_shape)),
+                          failures=str(failed), errors="0", skipped="0")
+    for shape in sorted(by_shape):
+        case = ET.SubElement(suite, "testcase", classname=TOOL_NAME, name=compact(shape))
+        remarks = []
+        for result in by_shape[shape]:
+            if result.severity >= fail_on:
+                failure = ET.SubElement(case, "failure", type=result.severity.label,
+                                        message=f"{compact(result.focus)}: {result.message}")
+                failure.text = _details(result)
+            else:
+                remarks.append(f"{result.severity.label}\n{_details(result)}")
+        if remarks:
+            ET.SubElement(case, "system-out").text = "\n\n".join(remarks)
+    ET.indent(suites)
+    body = ET.tostring(suites, encoding="unicode")
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + body + "\n"
+
+
+# --- SARIF 2.1.0 -------------------------------------------------------------------------------
+
+_SARIF_LEVEL: Final = {Severity.VIOLATION: "error", Severity.WARNING: "warning",
+                       Severity.INFO: "note"}
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("sanctions-kg")
+    except PackageNotFoundError:
+        return "0"
+
+
+def _sarif(report: ValidationReport, fail_on: Severity) -> str:
+    shapes = sorted({result.shape for result in report.results})
+    first: dict[str, ValidationResult] = {}
+    for result in report.results:
+        first.setdefault(result.shape, result)
+    rules = [
+        {
+            "id": shape,
+            "name": compact(shape),
+            "shortDescription": {"text": first[shape].message},
+            "defaultConfiguration": {"level": _SARIF_LEVEL[first[shape].severity]},
+        }
+        for shape in shapes
+    ]
+    results = []
+    for result in report.results:
+        location: dict[str, Any] = {
+            "logicalLocations": [{"fullyQualifiedName": result.focus, "kind": "resource"}],
+        }
+        if result.source is not None:
+            location["physicalLocation"] = {
+                "artifactLocation": {"uri": display_file(result.source)},
+                "region": {"startLine": result.source.line},
+            }
+        results.append({
+            "ruleId": result.shape,
+            "ruleIndex": shapes.index(result.shape),
+            "level": _SARIF_LEVEL[result.severity],
+            "message": {"text": f"{compact(result.focus)}: {result.message}"},
+            "locations": [location],
+            "properties": {
+                "focus": result.focus, "focusLabel": result.focus_label,
+                "path": result.path, "value": result.value,
+                "constraint": result.constraint,
+            },
+        })
+    document = {
+        "$schema": SARIF_SCHEMA,
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {"name": TOOL_NAME, "informationUri": TOOL_URI,
+                                "version": _version(), "rules": rules}},
+            "results": results,
+        }],
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+# --- GitHub workflow commands ------------------------------------------------------------------
+
+_GITHUB_LEVEL: Final = {Severity.VIOLATION: "error", Severity.WARNING: "warning",
+                        Severity.INFO: "notice"}
+
+
+def _escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def _github(report: ValidationReport, fail_on: Severity) -> str:
+    lines = []
+    for result in report.results:
+        properties = []
+        if result.source is not None:
+            properties.append(f"file={_escape_property(display_file(result.source))}")
+            properties.append(f"line={result.source.line}")
+        properties.append(f"title={_escape_property(compact(result.shape))}")
+        focus = compact(result.focus)
+        if result.focus_label:
+            focus += f" ({result.focus_label})"
+        detail = f"focus {focus}"
+        if result.path is not None:
+            detail += f", path {display_path(result.path)}"
+        if result.value is not None:
+            detail += f", value {display_term(result.value)}"
+        message = _escape_data(f"{result.message} [{detail}]")
+        lines.append(f"::{_GITHUB_LEVEL[result.severity]} {','.join(properties)}::{message}")
+    return "".join(line + "\n" for line in lines)

@@ -1,0 +1,518 @@
+"""SHACL validation of the store or of RDF files, giving a typed report.
+
+The shapes files are the single source of truth. The fast engine (:mod:`sanctions_kg.shacl`)
+compiles each of their constraints into one SPARQL query over the whole dataset, run by
+pyoxigraph over the union of the named graphs. When a shapes graph uses a feature the compiler
+does not know, the run falls back to pySHACL, the reference engine, and the report says so in
+:attr:`ValidationReport.notes`. A differential test keeps the two engines' results equal.
+
+The class hierarchy comes from the data (a built dataset holds the ontology graph; files are
+validated together with the ontology), so instances of subclasses are targeted. No types are
+inferred from ``rdfs:domain`` or ``rdfs:range``: with such inference ``sh:class`` could never fail.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from enum import Enum
+from functools import total_ordering
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .errors import InputError, Location
+from .namespaces import ONTOLOGY_GRAPH, RDFS, SH, XSD
+from .shacl import (
+    CompiledShapes,
+    ShapesGraph,
+    Unsupported,
+    compile_shapes,
+    constrained_shapes,
+    load_shapes,
+    rdf_format,
+    show_term,
+    syntax_problem,
+)
+
+if TYPE_CHECKING:
+    import pyoxigraph as ox
+
+    from .shacl import Term
+
+
+@total_ordering
+class Severity(Enum):
+    """How serious a validation result is; ordered INFO < WARNING < VIOLATION."""
+
+    INFO = "info"
+    WARNING = "warning"
+    VIOLATION = "violation"
+
+    @property
+    def rank(self) -> int:
+        return ("info", "warning", "violation").index(self.value)
+
+    @property
+    def iri(self) -> str:
+        """The SHACL severity IRI (``sh:Violation``…)."""
+        return SH + self.value.capitalize()
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
+    @classmethod
+    def from_iri(cls, iri: str) -> Severity:
+        """The severity of a SHACL severity IRI; unknown severities count as violations."""
+        for severity in cls:
+            if severity.iri == iri:
+                return severity
+        return cls.VIOLATION
+
+    def __lt__(self, other: object) -> bool:
+        if not isinstance(other, Severity):
+            return NotImplemented
+        return self.rank < other.rank
+
+
+class ReportFormat(Enum):
+    """How a report is written."""
+
+    TEXT = "text"
+    JSON = "json"
+    TURTLE = "turtle"
+    JUNIT = "junit"
+    SARIF = "sarif"
+    GITHUB = "github"
+
+
+class Engine(Enum):
+    """Which validator produces a report."""
+
+    COMPILED = "compiled"
+    PYSHACL = "pyshacl"
+
+
+@dataclass(frozen=True)
+class ValidationResult:
+    """One SHACL validation result.
+
+    ``focus`` and ``shape`` are IRIs (``_:label`` for blank nodes); ``path`` is the predicate IRI,
+    or a SPARQL property path for other paths; ``value`` is the value node in N-Triples syntax;
+    ``constraint`` is the constraint component IRI; ``source`` is the facts file and line.
+    """
+
+    severity: Severity
+    focus: str
+    focus_label: str | None
+    path: str | None
+    value: str | None
+    message: str
+    shape: str
+    constraint: str
+    source: Location | None = None
+
+    @property
+    def sort_key(self) -> tuple[int, str, str, str, str, str]:
+        return (-self.severity.rank, self.shape, self.focus, self.path or "",
+                self.value or "", self.message)
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if noun == "info" or count == 1 else f"{count} {noun}s"
+
+
+@dataclass(frozen=True)
+class ValidationReport:
+    """The results of one validation run, most severe first."""
+
+    results: tuple[ValidationResult, ...]
+    #: Every shape that has constraints: the test cases of a JUnit report.
+    shapes: tuple[str, ...] = ()
+    engine: Engine = Engine.COMPILED
+    #: Remarks for the user, such as a fallback to pySHACL.
+    notes: tuple[str, ...] = ()
+
+    @property
+    def conforms(self) -> bool:
+        """True when there is no result at all (the SHACL definition)."""
+        return not self.results
+
+    @property
+    def counts(self) -> dict[Severity, int]:
+        """How many results of each severity, most severe first."""
+        counts = {severity: 0 for severity in sorted(Severity, reverse=True)}
+        for result in self.results:
+            counts[result.severity] += 1
+        return counts
+
+    def count_at_or_above(self, severity: Severity) -> int:
+        """How many results are at least as severe as ``severity``."""
+        return sum(1 for result in self.results if result.severity >= severity)
+
+    def counts_line(self) -> str:
+        """``2 violations, 1 warning, 0 info``."""
+        return ", ".join(_plural(n, severity.value) for severity, n in self.counts.items())
+
+    def summary_line(self, fail_on: Severity = Severity.VIOLATION) -> str:
+        """``validation failed: 2 violations, 1 warning, 0 info`` (or ``passed``)."""
+        verdict = "failed" if self.count_at_or_above(fail_on) else "passed"
+        return f"validation {verdict}: {self.counts_line()}"
+
+    def __str__(self) -> str:
+        from .reports import render
+
+        return render(self, ReportFormat.TEXT).rstrip("\n")
+
+
+# --- entry points ------------------------------------------------------------------------------
+
+
+def validate_store(
+    database: ox.Store,
+    *,
+    shapes: Path | None,
+    ontology: Path,
+    sources: dict[str, Location],
+    engine: Engine | None = None,
+) -> ValidationReport:
+    """Validate the union of a store's graphs against the shapes (the bundled ones if None).
+
+    ``sources`` maps node IRIs to the facts file and line they came from; a result carries the
+    location of its focus node, or of the node whose IRI the focus node's extends (an evidence
+    selector → its evidence). The store of a build holds the ontology graph; a store without it
+    is validated as a copy with the ontology added. ``engine=None`` uses the compiled engine when
+    it supports the shapes, else pySHACL.
+    """
+    if not database.contains_named_graph(_named(ONTOLOGY_GRAPH)):
+        import pyoxigraph as ox
+
+        copy = ox.Store()
+        copy.extend(database.quads_for_pattern(None, None, None, None))
+        _load_into(copy, ontology, ONTOLOGY_GRAPH)
+        database = copy
+    return _validate(database, load_shapes(shapes), sources, engine)
+
+
+def validate_files(
+    paths: Sequence[Path], *, shapes: Path | None, ontology: Path, engine: Engine | None = None
+) -> ValidationReport:
+    """Validate RDF files (format chosen by extension) together with the ontology.
+
+    Raises InputError naming the file (and the line and column) for a missing or unreadable
+    file, an unknown extension or an RDF syntax error. A ``sanctions-kg.sourcemap.json`` beside
+    a file gives the facts file and line of its nodes.
+    """
+    import pyoxigraph as ox
+
+    from .output import BuildFile
+    from .store import load_sourcemap
+
+    database = ox.Store()
+    for path in paths:
+        _load_into(database, path)
+    sources: dict[str, Location] = {}
+    for sourcemap in sorted({path.parent / BuildFile.SOURCEMAP.value for path in paths}):
+        if sourcemap.is_file():
+            sources.update(load_sourcemap(sourcemap))
+    if not database.contains_named_graph(_named(ONTOLOGY_GRAPH)):
+        _load_into(database, ontology, ONTOLOGY_GRAPH)
+    return _validate(database, load_shapes(shapes), sources, engine)
+
+
+def validate_store_dir(
+    store: Path, *, shapes: Path | None, ontology: Path, engine: Engine | None = None
+) -> ValidationReport:
+    """Validate the current dataset of a store folder, with the source map its build kept."""
+    from .store import open_read, read_sourcemap
+
+    return validate_store(open_read(store), shapes=shapes, ontology=ontology,
+                          sources=read_sourcemap(store), engine=engine)
+
+
+# --- reading RDF -------------------------------------------------------------------------------
+
+
+def _check_readable(path: Path) -> None:
+    if not path.exists():
+        raise InputError(f"{path}: no such file; check the path")
+    if path.is_dir():
+        raise InputError(f"{path}: is a folder; pass the RDF files in it")
+
+
+def _load_into(database: ox.Store, path: Path, graph: str | None = None) -> None:
+    import pyoxigraph as ox
+
+    kind = rdf_format(path)
+    _check_readable(path)
+    try:
+        with path.open("rb") as handle:
+            if graph is None:
+                database.load(handle, format=kind, base_iri=path.resolve().as_uri())
+            else:
+                database.load(handle, format=kind, base_iri=path.resolve().as_uri(),
+                              to_graph=ox.NamedNode(graph))
+    except SyntaxError as error:
+        raise InputError(syntax_problem(path, error)) from None
+    except (OSError, ValueError) as error:
+        raise InputError(f"{path}: cannot read the file ({error}); check its permissions") \
+            from None
+
+
+def _named(iri: str) -> ox.NamedNode:
+    import pyoxigraph as ox
+
+    return ox.NamedNode(iri)
+
+
+# --- running -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RawResult:
+    """A result before labels and sources are attached: what the differential test compares."""
+
+    severity: Severity
+    focus: str
+    path: str | None
+    value: str | None
+    shape: str
+    constraint: str
+    message: str = field(default="", compare=False)
+
+
+def _validate(
+    database: ox.Store, graph: ShapesGraph, sources: dict[str, Location], engine: Engine | None
+) -> ValidationReport:
+    notes: list[str] = []
+    compiled: CompiledShapes | None = None
+    if engine is not Engine.PYSHACL:
+        try:
+            compiled = compile_shapes(graph)
+        except Unsupported as error:
+            if engine is Engine.COMPILED:
+                raise
+            notes.append(f"the shapes use {error}, which the fast validator does not compile; "
+                         "validated with pySHACL instead")
+    if compiled is not None:
+        raws: Iterable[RawResult] = run_compiled(database, compiled)
+        used = Engine.COMPILED
+    else:
+        raws = run_pyshacl(database, graph)
+        used = Engine.PYSHACL
+    results = _finish(database, raws, sources)
+    return ValidationReport(results, constrained_shapes(graph), used, tuple(notes))
+
+
+def run_compiled(database: ox.Store, compiled: CompiledShapes) -> list[RawResult]:
+    """Run each compiled check once over the union of the store's graphs."""
+    return list(_run_compiled(database, compiled))
+
+
+def _run_compiled(database: ox.Store, compiled: CompiledShapes) -> Iterator[RawResult]:
+    import pyoxigraph as ox
+
+    for check in compiled.checks:
+        solutions = database.query(check.query, use_default_graph_as_union=True)
+        assert isinstance(solutions, ox.QuerySolutions)
+        names = [variable.value for variable in solutions.variables]
+        for solution in solutions:
+            focus = solution["this"]
+            if focus is None:
+                continue
+            value = solution["value"] if "value" in names else None
+            if value is None and check.value_is_focus:
+                value = focus
+            path = check.path
+            if "path" in names and solution["path"] is not None:
+                path = show_term(solution["path"])
+            message = check.message
+            if "{" in message:
+                message = _fill(message, {name: solution[name] for name in names})
+            yield RawResult(Severity.from_iri(check.severity), show_term(focus), path,
+                            None if value is None else str(value), check.shape,
+                            check.component, message or _default_message(check.component))
+
+
+def _fill(message: str, bindings: dict[str, Any]) -> str:
+    """Replace ``{?var}`` and ``{$var}`` with the bound values (IRIs compacted)."""
+    import pyoxigraph as ox
+
+    from .reports import compact
+
+    def replace(match: re.Match[str]) -> str:
+        term = bindings.get(match.group(1))
+        if term is None:
+            return match.group(0)
+        return compact(term.value) if isinstance(term, ox.NamedNode) else str(term.value)
+
+    return re.sub(r"\{[?$](\w+)\}", replace, message)
+
+
+def _default_message(component: str) -> str:
+    name = component.removeprefix(SH).removesuffix("ConstraintComponent")
+    return f"the {name} constraint is not satisfied"
+
+
+def _finish(
+    database: ox.Store, raws: Iterable[RawResult], sources: dict[str, Location]
+) -> tuple[ValidationResult, ...]:
+    import pyoxigraph as ox
+
+    unique = {(raw, raw.message): raw for raw in raws}.values()
+    label = ox.NamedNode(RDFS + "label")
+    labels: dict[str, str | None] = {}
+    for focus in {raw.focus for raw in unique}:
+        found: list[ox.Literal] = []
+        if not focus.startswith("_:"):
+            quads = database.quads_for_pattern(ox.NamedNode(focus), label, None, None)
+            found = [q.object for q in quads if isinstance(q.object, ox.Literal)]
+        found.sort(key=lambda literal: (literal.language not in ("en", None), literal.value))
+        labels[focus] = found[0].value if found else None
+    results = {
+        ValidationResult(raw.severity, raw.focus, labels[raw.focus], raw.path, raw.value,
+                         raw.message, raw.shape, raw.constraint, _source(raw.focus, sources))
+        for raw in unique
+    }
+    return tuple(sorted(results, key=lambda result: result.sort_key))
+
+
+def _source(focus: str, sources: dict[str, Location]) -> Location | None:
+    """Where the focus node came from, or the node whose IRI it extends (evidence → fact)."""
+    iri = focus
+    while iri.count("/") > 3:
+        if iri in sources:
+            return sources[iri]
+        iri = iri.rsplit("/", 1)[0]
+    return None
+
+
+# --- the pySHACL engine ------------------------------------------------------------------------
+
+
+def _to_rdflib(term: Term) -> Any:
+    import pyoxigraph as ox
+    import rdflib
+
+    if isinstance(term, ox.NamedNode):
+        return rdflib.URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return rdflib.BNode(term.value)
+    if term.language:
+        return rdflib.Literal(term.value, lang=term.language)
+    return rdflib.Literal(term.value, datatype=rdflib.URIRef(term.datatype.value))
+
+
+def rdflib_node_text(term: Any) -> str:
+    """The text :func:`~sanctions_kg.shacl.show_term` gives for the equivalent pyoxigraph node."""
+    import rdflib
+
+    if isinstance(term, rdflib.URIRef):
+        return str(term)
+    return rdflib_value_text(term)
+
+
+def rdflib_value_text(term: Any) -> str:
+    """The N-Triples form of an rdflib term, as pyoxigraph writes it."""
+    import pyoxigraph as ox
+    import rdflib
+
+    if isinstance(term, rdflib.URIRef):
+        return str(ox.NamedNode(str(term)))
+    if isinstance(term, rdflib.BNode):
+        return f"_:{term}"
+    if term.language:
+        return str(ox.Literal(str(term), language=term.language))
+    datatype = term.datatype or rdflib.URIRef(XSD + "string")
+    return str(ox.Literal(str(term), datatype=ox.NamedNode(str(datatype))))
+
+
+def rdflib_shapes(graph: ShapesGraph) -> Any:
+    """The shapes as an rdflib graph, with the same blank node labels."""
+    import rdflib
+
+    shapes = rdflib.Graph()
+    for subject, predicate, obj in graph.triples:
+        shapes.add((_to_rdflib(subject), rdflib.URIRef(predicate.value), _to_rdflib(obj)))
+    return shapes
+
+
+def rdflib_dataset(database: ox.Store) -> Any:
+    """The store's quads as an rdflib Dataset whose default graph is the union."""
+    import pyoxigraph as ox
+    import rdflib
+
+    class SameLabels:
+        """An rdflib blank node context that keeps the store's labels, so that results of
+        either engine name the same blank nodes (rdflib looks labels up with ``get``)."""
+
+        def get(self, label: str, default: object = None) -> str:
+            return label
+
+        def __setitem__(self, label: str, node: object) -> None:
+            pass
+
+    dataset = rdflib.Dataset(default_union=True)
+    data = database.dump(format=ox.RdfFormat.N_QUADS)
+    assert data is not None
+    dataset.parse(data=data, format="nquads", bnode_context=SameLabels())
+    return dataset
+
+
+def rdflib_path_text(graph: Any, node: Any) -> str:
+    """A SHACL path of an rdflib graph in the compiled engine's display form."""
+    import rdflib
+    from rdflib.collection import Collection
+
+    sh = rdflib.Namespace(SH)
+
+    def text(node: Any) -> str:
+        if isinstance(node, rdflib.URIRef):
+            return f"<{node}>"
+        if (node, rdflib.RDF.first, None) in graph:
+            return "(" + "/".join(text(m) for m in Collection(graph, node)) + ")"
+        for key, template in (("inversePath", "^{}"), ("zeroOrMorePath", "{}*"),
+                              ("oneOrMorePath", "{}+"), ("zeroOrOnePath", "{}?")):
+            inner = graph.value(node, sh[key])
+            if inner is not None:
+                part = text(inner)
+                return template.format(part if part.startswith(("<", "(")) else f"({part})")
+        alternatives = graph.value(node, sh.alternativePath)
+        return "(" + "|".join(text(m) for m in Collection(graph, alternatives)) + ")"
+
+    return str(node) if isinstance(node, rdflib.URIRef) else text(node)
+
+
+def pyshacl_raw_results(report: Any) -> list[RawResult]:
+    """The results of a pySHACL report graph."""
+    import rdflib
+
+    sh = rdflib.Namespace(SH)
+    raws = []
+    # Only the report's own results: nested sh:detail results are typed sh:ValidationResult too.
+    for result in report.objects(None, sh.result):
+        path = report.value(result, sh.resultPath)
+        value = report.value(result, sh.value)
+        messages = sorted(str(m) for m in report.objects(result, sh.resultMessage))
+        raws.append(RawResult(
+            Severity.from_iri(str(report.value(result, sh.resultSeverity))),
+            rdflib_node_text(report.value(result, sh.focusNode)),
+            None if path is None else rdflib_path_text(report, path),
+            None if value is None else rdflib_value_text(value),
+            rdflib_node_text(report.value(result, sh.sourceShape)),
+            str(report.value(result, sh.sourceConstraintComponent)),
+            messages[0] if messages else "",
+        ))
+    return raws
+
+
+def run_pyshacl(database: ox.Store, graph: ShapesGraph) -> list[RawResult]:
+    """Validate with pySHACL (the reference engine): no inference, SHACL-AF enabled."""
+    import pyshacl
+
+    _, report, _ = pyshacl.validate(
+        rdflib_dataset(database), shacl_graph=rdflib_shapes(graph), inference="none",
+        advanced=True,
+    )
+    return pyshacl_raw_results(report)

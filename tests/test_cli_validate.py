@@ -1,0 +1,205 @@
+"""``sanctions-kg validate`` and validation inside ``build``, run as the real command: exit
+codes, exact messages, every output format."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from conftest import SEED_FACTS, SHAPE_FIXTURES, Built, run_cli
+
+CONTEXT = SHAPE_FIXTURES / "context.trig"
+VIOLATION = SHAPE_FIXTURES / "SanctionShape-invalid-01.ttl"
+WARNING = SHAPE_FIXTURES / "EntityShape-invalid-04.ttl"
+INFO = SHAPE_FIXTURES / "InternationalOrganisationShape-invalid-01.ttl"
+PASSED = "validation passed: {}\n"
+FAILED = "error: validation failed: {}\n"
+
+
+def test_the_seed_store_conforms(seed_build: Built) -> None:
+    done = run_cli("validate", "--store", seed_build.store)
+    assert done.code == 0, done.stderr
+    assert done.stdout == "The data conforms to the shapes.\n\n0 violations, 0 warnings, 0 info\n"
+    assert done.stderr == PASSED.format("0 violations, 0 warnings, 0 info")
+
+
+def test_a_violation_fails_with_the_report_on_stdout() -> None:
+    done = run_cli("validate", CONTEXT, VIOLATION)
+    assert done.code == 1
+    assert done.stdout.startswith("Violation  skg-sh:SanctionShape-target\n"
+                                  "  focus    skgid:sanction/fixture/us-on-iran"
+                                  "  (US sanctions on Iran)\n")
+    assert done.stderr == FAILED.format("1 violation, 0 warnings, 0 info")
+
+
+@pytest.mark.parametrize(
+    ("files", "fail_on", "code"),
+    [
+        ((CONTEXT,), "info", 0),
+        ((CONTEXT, VIOLATION), "violation", 1),
+        ((CONTEXT, WARNING), "violation", 0),
+        ((CONTEXT, WARNING), "warning", 1),
+        ((CONTEXT, WARNING), "info", 1),
+        ((CONTEXT, INFO), "violation", 0),
+        ((CONTEXT, INFO), "warning", 0),
+        ((CONTEXT, INFO), "info", 1),
+    ],
+    ids=["conforming-info", "violation", "warning-violation", "warning-warning",
+         "warning-info", "info-violation", "info-warning", "info-info"],
+)
+def test_exit_code_follows_fail_on(files: tuple[Path, ...], fail_on: str, code: int) -> None:
+    done = run_cli("validate", *files, "--fail-on", fail_on)
+    assert done.code == code, done.stderr
+    counts = done.stdout.splitlines()[-1]
+    expected = (FAILED if code else PASSED).format(counts)
+    assert done.stderr == expected
+
+
+def test_a_missing_file_is_an_input_error(tmp_path: Path) -> None:
+    missing = tmp_path / "missing.ttl"
+    done = run_cli("validate", missing)
+    assert (done.code, done.stdout) == (2, "")
+    assert done.stderr == f"error: {missing}: no such file; check the path\n"
+
+
+def test_a_syntax_error_names_line_and_column(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.ttl"
+    bad.write_text('@prefix ex: <http://example.org/> .\nex:a ex:b "open .\n', encoding="utf-8")
+    done = run_cli("validate", bad)
+    assert (done.code, done.stdout) == (2, "")
+    assert done.stderr == f"error: {bad}:2:11: RDF syntax error: Unexpected end of file\n"
+
+
+def test_a_missing_store_is_an_input_error(tmp_path: Path) -> None:
+    missing = tmp_path / "none"
+    done = run_cli("validate", "--store", missing)
+    assert done.code == 2
+    assert done.stderr == f"error: no store at {missing}; run `sanctions-kg build` first\n"
+
+
+def test_files_and_a_store_do_not_mix(seed_build: Built) -> None:
+    done = run_cli("validate", CONTEXT, "--store", seed_build.store)
+    assert done.code == 2
+    assert done.stderr == "error: give RDF files or --store, not both\n"
+
+
+def test_an_unknown_fail_on_is_a_usage_error() -> None:
+    done = run_cli("validate", CONTEXT, "--fail-on", "error")
+    assert done.code == 2
+    assert "Invalid value for '--fail-on'" in done.stderr
+
+
+GITHUB_LINE = re.compile(
+    r"^::(error|warning|notice) (file=[^,:]+,line=\d+,)?title=[^,:]+::[^\r\n]+$"
+)
+
+
+def check_output(kind: str, text: str) -> None:
+    if kind == "text":
+        assert text.endswith("\n1 violation, 0 warnings, 0 info\n")
+    elif kind == "json":
+        (record,) = json.loads(text)
+        assert record["shape"].endswith("#SanctionShape-target")
+    elif kind == "turtle":
+        import pyoxigraph as ox
+
+        store = ox.Store()
+        store.load(text.encode(), format=ox.RdfFormat.TURTLE)
+        assert store.query("ASK { ?r a sh:ValidationReport ; sh:conforms false }",
+                           prefixes={"sh": "http://www.w3.org/ns/shacl#"})
+    elif kind == "junit":
+        root = ET.fromstring(text)
+        assert len(root.findall("testsuite/testcase/failure")) == 1
+    elif kind == "sarif":
+        document = json.loads(text)
+        assert document["version"] == "2.1.0"
+        (result,) = document["runs"][0]["results"]
+        assert result["ruleId"].endswith("#SanctionShape-target")
+    else:
+        (line,) = text.splitlines()
+        assert GITHUB_LINE.match(line)
+        assert line.startswith("::error title=skg-sh%3ASanctionShape-target::")
+
+
+@pytest.mark.parametrize("kind", ["text", "json", "turtle", "junit", "sarif", "github"])
+def test_every_format(kind: str) -> None:
+    done = run_cli("validate", CONTEXT, VIOLATION, "--format", kind)
+    assert done.code == 1
+    check_output(kind, done.stdout)
+
+
+def test_output_is_written_to_a_file(tmp_path: Path) -> None:
+    report = tmp_path / "report.sarif"
+    done = run_cli("validate", CONTEXT, VIOLATION, "--format", "sarif", "--output", report)
+    assert (done.code, done.stdout) == (1, "")
+    check_output("sarif", report.read_text(encoding="utf-8"))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.sarif"]
+
+
+def test_results_name_the_facts_file_of_a_built_file(seed_build: Built, tmp_path: Path) -> None:
+    import shutil
+
+    trig = (seed_build.out / "sanctions-kg.trig").read_text(encoding="utf-8")
+    (tmp_path / "sanctions-kg.trig").write_text(
+        trig.replace('skg:isoAlpha2 "IR"', 'skg:isoAlpha2 "I1"'), encoding="utf-8")
+    shutil.copy(seed_build.out / "sanctions-kg.sourcemap.json", tmp_path)
+    done = run_cli("validate", tmp_path / "sanctions-kg.trig", "--format", "github")
+    assert done.code == 1
+    (line,) = done.stdout.splitlines()
+    assert re.match(r"^::error file=[^,]*data/reference/states\.yaml,line=\d+,title=", line)
+
+
+UNSUPPORTED = """@prefix sh: <http://www.w3.org/ns/shacl#> .
+@prefix skg: <https://w3id.org/sanctions-kg/ontology#> .
+<http://example.org/Shape> a sh:NodeShape ;
+    sh:targetClass skg:Agreement ;
+    sh:property [ sh:path skg:party ; sh:qualifiedValueShape [ sh:class skg:State ] ;
+                  sh:qualifiedMinCount 3 ] .
+"""
+
+
+@pytest.mark.filterwarnings("ignore")
+def test_shapes_the_fast_engine_does_not_compile_fall_back_to_pyshacl(tmp_path: Path) -> None:
+    shapes = tmp_path / "shapes.ttl"
+    shapes.write_text(UNSUPPORTED, encoding="utf-8")
+    done = run_cli("validate", CONTEXT, "--shapes", shapes, "--format", "json")
+    assert done.code == 1
+    (record,) = json.loads(done.stdout)
+    assert record["constraint"].endswith("#QualifiedMinCountConstraintComponent")
+    assert done.stderr.splitlines()[0] == (
+        "note: the shapes use sh:qualifiedValueShape (in _:s1n1), which the fast validator "
+        "does not compile; validated with pySHACL instead"
+    )
+
+
+def test_validating_the_store_imports_no_rdflib_or_pyshacl(seed_build: Built) -> None:
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "sanctions_kg", "validate", "--store",
+         str(seed_build.store)],
+        capture_output=True, text=True, check=False, timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    modules = {line.rsplit("|", 1)[-1].strip().split(".")[0]
+               for line in done.stderr.splitlines() if line.startswith("import time:")}
+    assert not modules & {"rdflib", "pyshacl"}
+
+
+def test_build_refuses_data_with_violations(data_copy: Path, tmp_path: Path) -> None:
+    facts = data_copy / "facts" / SEED_FACTS.name
+    text = facts.read_text(encoding="utf-8")
+    assert text.count("    imposer: united-states\n    target: iran\n") == 1
+    facts.write_text(text.replace("    imposer: united-states\n    target: iran\n",
+                                  "    imposer: iran\n    target: iran\n"), encoding="utf-8")
+    out, store = tmp_path / "out", tmp_path / "store"
+    done = run_cli("build", "--data", data_copy, "--out", out, "--store", store)
+    assert done.code == 1
+    assert done.stderr.startswith("Violation  skg-sh:SanctionShape-imposer-is-not-target\n")
+    assert f"  source   {facts}:" in done.stderr
+    assert done.stderr.endswith(FAILED.format("1 violation, 0 warnings, 0 info"))
+    assert not out.exists()
