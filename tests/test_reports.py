@@ -190,6 +190,16 @@ GITHUB_LINE = re.compile(
 )
 
 
+def test_sarif_locations_outside_the_working_folder_are_file_uris() -> None:
+    outside = ValidationResult(Severity.VIOLATION, "f", None, None, None, "m", "s", "c",
+                               Location(Path("/elsewhere/facts.yaml"), 3))
+    document = json.loads(render(ValidationReport((outside,)), ReportFormat.SARIF))
+    (location,) = document["runs"][0]["results"][0]["locations"]
+    assert location["physicalLocation"]["artifactLocation"] == {
+        "uri": "file:///elsewhere/facts.yaml"
+    }
+
+
 def test_github_lines_are_workflow_commands() -> None:
     lines = render(REPORT, ReportFormat.GITHUB).splitlines()
     assert len(lines) == 3

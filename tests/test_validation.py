@@ -297,6 +297,27 @@ def test_unsupported_shapes_fall_back_to_pyshacl(tmp_path: Path, seed_dataset: A
                        engine=Engine.COMPILED)
 
 
+INVALID_SPARQL = """
+@prefix sh: <http://www.w3.org/ns/shacl#> .
+@prefix skg: <https://w3id.org/sanctions-kg/ontology#> .
+<http://example.org/Shape> a sh:NodeShape ;
+    sh:targetClass skg:Sanction ;
+    sh:sparql [ sh:select "SELECT $this WHERE { VALUES ?x { 1 } $this ?p ?x }" ] .
+"""
+
+
+@PYSHACL_WARNINGS
+def test_shapes_pyshacl_refuses_are_an_input_error(tmp_path: Path, seed_dataset: Any) -> None:
+    shapes = tmp_path / "shapes.ttl"
+    shapes.write_text(INVALID_SPARQL, encoding="utf-8")
+    with pytest.raises(InputError) as error:
+        validate_store(seed_dataset, shapes=shapes, ontology=ONTOLOGY, sources={})
+    assert str(error.value) == (
+        f"{shapes.resolve()}: the shapes cannot be used: "
+        "A SPARQL Constraint must not contain a VALUES clause; fix the shapes"
+    )
+
+
 # --- files -------------------------------------------------------------------------------------
 
 FORMATS = {".ttl": "TURTLE", ".nt": "N_TRIPLES", ".trig": "TRIG", ".nq": "N_QUADS",
@@ -376,3 +397,58 @@ def test_a_store_without_the_ontology_graph_is_validated_with_it(seed_dataset: A
     assert results(validate(seed_dataset)) == MUTATIONS["drop a sanction's target"][1]
     copy = dataset_copy(seed_dataset.quads_for_pattern(None, None, None, None))
     assert not copy.contains_named_graph(ox.NamedNode(ONTOLOGY_GRAPH))
+
+
+# --- the benchmark's generated corpus, with injected defects -----------------------------------
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[dict[str, str]]]:
+    """A small generated corpus with one defect of each kind, built without validation."""
+    import importlib.util
+    import json
+
+    from conftest import REPO, run_cli
+
+    spec = importlib.util.spec_from_file_location("corpus", REPO / "benchmarks" / "corpus.py")
+    assert spec is not None and spec.loader is not None
+    corpus = importlib.util.module_from_spec(spec)
+    sys.modules["corpus"] = corpus
+    spec.loader.exec_module(corpus)
+    root = tmp_path_factory.mktemp("generated")
+    corpus.generate(root / "corpus", articles=9, seed=3, defects=3)
+    done = run_cli("build", "--no-validate", "--data", root / "corpus", "--out", root / "out",
+                   "--store", root / "store")
+    assert done.code == 0, done.stderr
+    defects = json.loads((root / "corpus" / "defects.json").read_text(encoding="utf-8"))
+    return root / "store", defects
+
+
+DEFECT_SHAPES = {
+    "imposer-is-target": SH + "SanctionShape-imposer-is-not-target",
+    "end-before-start": SH + "FactShape-end-after-start",
+    "withdrawal-before-agreement": SH + "WithdrawalShape-not-before-agreement",
+}
+
+
+def test_the_injected_defects_are_the_violations(
+    generated: tuple[Path, list[dict[str, str]]],
+) -> None:
+    from sanctions_kg.validation import validate_store_dir
+
+    store, defects = generated
+    report = validate_store_dir(store, shapes=None, ontology=ONTOLOGY)
+    violations = {(r.shape, r.focus) for r in report.results if r.severity is Severity.VIOLATION}
+    assert violations == {(DEFECT_SHAPES[d["kind"]], d["focus"]) for d in defects}
+
+
+@PYSHACL_WARNINGS
+def test_engines_agree_on_the_generated_corpus(
+    generated: tuple[Path, list[dict[str, str]]], fast_pyshacl: None
+) -> None:
+    from sanctions_kg.store import open_read
+
+    store = dataset_copy(open_read(generated[0]).quads_for_pattern(None, None, None, None))
+    compiled, reference = differential(store)
+    assert len(compiled) >= 3
+    assert compiled == reference

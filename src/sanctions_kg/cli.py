@@ -132,7 +132,7 @@ def build(
 def validate(
     files: Annotated[
         list[Path] | None,
-        typer.Argument(metavar="FILE", show_default=False,
+        typer.Argument(metavar="FILE...", show_default=False,
                        help="RDF files to validate, by extension: .ttl .nt .trig .nq .jsonld "
                             ".rdf .owl .xml (default: the store)."),
     ] = None,

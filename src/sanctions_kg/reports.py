@@ -306,6 +306,12 @@ def _version() -> str:
         return "0"
 
 
+def _artifact_uri(location: Location) -> str:
+    """A relative reference inside the working folder, else a file: URI."""
+    shown = display_file(location)
+    return Path(shown).as_uri() if Path(shown).is_absolute() else shown
+
+
 def _sarif(report: ValidationReport, fail_on: Severity) -> str:
     shapes = sorted({result.shape for result in report.results})
     first: dict[str, ValidationResult] = {}
@@ -327,7 +333,7 @@ def _sarif(report: ValidationReport, fail_on: Severity) -> str:
         }
         if result.source is not None:
             location["physicalLocation"] = {
-                "artifactLocation": {"uri": display_file(result.source)},
+                "artifactLocation": {"uri": _artifact_uri(result.source)},
                 "region": {"startLine": result.source.line},
             }
         results.append({

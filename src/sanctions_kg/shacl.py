@@ -316,10 +316,11 @@ def _join_focus(query: str, focus: str) -> str | None:
     """A SELECT query joined with a focus pattern, ?this projected; None when that could change
     its meaning: aggregates, LIMIT/OFFSET, $shapesGraph, EXISTS in the projection, or a
     sub-select that uses $this without projecting it (with $this pre-bound, it would see the
-    focus node; with $this free, it would not)."""
+    focus node; with $this free, it would not). VALUES and MINUS are refused too, as SHACL
+    forbids them in queries with pre-bound variables (pySHACL then reports the error)."""
     skeleton = _skeleton(query)
     if re.search(
-        r"(?i)\b(LIMIT|OFFSET|GROUP|HAVING|SERVICE)\b|\$shapesGraph\b"
+        r"(?i)\b(LIMIT|OFFSET|GROUP|HAVING|SERVICE|VALUES|MINUS)\b|\$shapesGraph\b"
         r"|\b(COUNT|SUM|MIN|MAX|AVG|SAMPLE|GROUP_CONCAT)\s*\(", skeleton
     ):
         return None
@@ -516,8 +517,8 @@ class _Compiler:
         query = _join_focus(body, check.focus.pattern)
         if query is None:
             raise Unsupported(f"the SPARQL constraint {show_term(constraint)}, which cannot run "
-                              "with $this free (aggregate, LIMIT, $shapesGraph, or a sub-select "
-                              "using $this without projecting it)")
+                              "with $this free (aggregate, LIMIT, VALUES, MINUS, $shapesGraph, "
+                              "or a sub-select using $this without projecting it)")
         prologue = dict.fromkeys((*check.focus.prologue, *self.prefixes(constraint),
                                   *declarations))
         return CompiledCheck(

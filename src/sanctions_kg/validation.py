@@ -13,17 +13,19 @@ inferred from ``rdfs:domain`` or ``rdfs:range``: with such inference ``sh:class`
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from functools import total_ordering
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from .errors import InputError, Location
 from .namespaces import ONTOLOGY_GRAPH, RDFS, SH, XSD
 from .shacl import (
+    CompiledCheck,
     CompiledShapes,
     ShapesGraph,
     Unsupported,
@@ -305,34 +307,42 @@ def _validate(
     return ValidationReport(results, constrained_shapes(graph), used, tuple(notes))
 
 
+#: Checks run side by side: pyoxigraph releases the GIL while it evaluates a query.
+MAX_WORKERS: Final = 4
+
+
 def run_compiled(database: ox.Store, compiled: CompiledShapes) -> list[RawResult]:
-    """Run each compiled check once over the union of the store's graphs."""
-    return list(_run_compiled(database, compiled))
+    """Run each compiled check once over the union of the store's graphs, a few at a time."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    workers = max(1, min(MAX_WORKERS, os.cpu_count() or 1, len(compiled.checks)))
+    with ThreadPoolExecutor(workers, thread_name_prefix="sanctions-kg-validate") as pool:
+        batches = pool.map(lambda check: list(_run_check(database, check)), compiled.checks)
+        return [raw for batch in batches for raw in batch]
 
 
-def _run_compiled(database: ox.Store, compiled: CompiledShapes) -> Iterator[RawResult]:
+def _run_check(database: ox.Store, check: CompiledCheck) -> Iterator[RawResult]:
     import pyoxigraph as ox
 
-    for check in compiled.checks:
-        solutions = database.query(check.query, use_default_graph_as_union=True)
-        assert isinstance(solutions, ox.QuerySolutions)
-        names = [variable.value for variable in solutions.variables]
-        for solution in solutions:
-            focus = solution["this"]
-            if focus is None:
-                continue
-            value = solution["value"] if "value" in names else None
-            if value is None and check.value_is_focus:
-                value = focus
-            path = check.path
-            if "path" in names and solution["path"] is not None:
-                path = show_term(solution["path"])
-            message = check.message
-            if "{" in message:
-                message = _fill(message, {name: solution[name] for name in names})
-            yield RawResult(Severity.from_iri(check.severity), show_term(focus), path,
-                            None if value is None else str(value), check.shape,
-                            check.component, message or _default_message(check.component))
+    solutions = database.query(check.query, use_default_graph_as_union=True)
+    assert isinstance(solutions, ox.QuerySolutions)
+    names = [variable.value for variable in solutions.variables]
+    for solution in solutions:
+        focus = solution["this"]
+        if focus is None:
+            continue
+        value = solution["value"] if "value" in names else None
+        if value is None and check.value_is_focus:
+            value = focus
+        path = check.path
+        if "path" in names and solution["path"] is not None:
+            path = show_term(solution["path"])
+        message = check.message
+        if "{" in message:
+            message = _fill(message, {name: solution[name] for name in names})
+        yield RawResult(Severity.from_iri(check.severity), show_term(focus), path,
+                        None if value is None else str(value), check.shape,
+                        check.component, message or _default_message(check.component))
 
 
 def _fill(message: str, bindings: dict[str, Any]) -> str:
@@ -511,8 +521,12 @@ def run_pyshacl(database: ox.Store, graph: ShapesGraph) -> list[RawResult]:
     """Validate with pySHACL (the reference engine): no inference, SHACL-AF enabled."""
     import pyshacl
 
-    _, report, _ = pyshacl.validate(
+    _, report, text = pyshacl.validate(
         rdflib_dataset(database), shacl_graph=rdflib_shapes(graph), inference="none",
         advanced=True,
     )
+    if not hasattr(report, "subjects"):  # a ValidationFailure: the shapes cannot be used
+        files = ", ".join(str(path) for path in graph.files)
+        reason = str(text).removeprefix("Validation Failure - ").rstrip(".")
+        raise InputError(f"{files}: the shapes cannot be used: {reason}; fix the shapes")
     return pyshacl_raw_results(report)
