@@ -96,3 +96,18 @@ def test_usage_error_exits_2(tmp_path: Path) -> None:
     result = run_cli("build", "--no-such-option")
     assert result.code == 2
     assert "No such option" in result.stderr
+
+
+def test_build_prints_warnings_but_does_not_stop(tmp_path: Path, data_copy: Path) -> None:
+    facts = data_copy / "facts" / f"{SEED_ID}.yaml"
+    text = facts.read_text(encoding="utf-8")
+    meeting = "    participant: [ebrahim-raisi, vladimir-putin]\n"
+    assert meeting in text
+    facts.write_text(text.replace(meeting, "    participant: [ebrahim-raisi]\n", 1),
+                     encoding="utf-8")
+    result = run_cli("build", "--data", data_copy, "--out", tmp_path / "out",
+                     "--store", tmp_path / "store")
+    assert result.code == 0, result.stderr
+    assert "Warning" in result.stderr or "warning" in result.stderr
+    assert "raisi-putin-meeting" in result.stderr
+    assert (tmp_path / "out" / "sanctions-kg.trig").is_file()

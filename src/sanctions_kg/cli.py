@@ -118,6 +118,8 @@ def build(
     )
     with _ProgressBar() as progress:
         summary = run_build(options, progress=progress)
+    if summary.report is not None and summary.report.results:
+        typer.echo(str(summary.report), err=True)  # warnings and hints do not stop a build
     noun = "article" if summary.articles == 1 else "articles"
     typer.echo(
         f"Built {summary.articles} {noun}: {summary.entities} entities, {summary.facts} facts, "
