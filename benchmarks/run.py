@@ -887,6 +887,17 @@ def markdown(document: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def write_results(document: dict[str, Any], results: Path) -> str:
+    """Write latest.json and latest.md for the sizes measured so far; the table."""
+    document["fitted_exponents"] = {"build": fitted_exponent(document["runs"], "build_s"),
+                                    "validate": fitted_exponent(document["runs"], "validate_s")}
+    results.mkdir(parents=True, exist_ok=True)
+    (results / "latest.json").write_text(json.dumps(document, indent=1) + "\n", encoding="utf-8")
+    table = markdown(document)
+    (results / "latest.md").write_text(table, encoding="utf-8")
+    return table
+
+
 def log(message: str) -> None:
     print(f"{time.strftime('%H:%M:%S')} {message}", file=sys.stderr, flush=True)
 
@@ -940,7 +951,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     for tool in (settings.cli, settings.oxigraph, settings.pyshacl):
         if not tool.is_file():
             parser.error(f"{tool} not found; run `make bench` (it installs the dev tools)")
-    document: dict[str, Any] = {"machine": machine(settings), "runs": []}
+    document: dict[str, Any] = {"machine": machine(settings), "runs": [],
+                                "fitted_exponents": {}}
+    table = ""
     try:
         for articles in sizes:
             corpus_dir = (work if options.quick else CORPORA) / f"n{articles}-seed{options.seed}"
@@ -948,6 +961,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             document["runs"].append(measure_size(articles, settings, size_work, corpus_dir))
             if not options.keep:
                 shutil.rmtree(size_work, ignore_errors=True)
+            table = write_results(document, results)  # after each size: a long run may stop
     except BenchmarkError as error:
         log(f"error: {error}")
         return 1
@@ -956,12 +970,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             shutil.rmtree(work, ignore_errors=True)
         else:
             log(f"work folder kept: {work}")
-    document["fitted_exponents"] = {"build": fitted_exponent(document["runs"], "build_s"),
-                                    "validate": fitted_exponent(document["runs"], "validate_s")}
-    results.mkdir(parents=True, exist_ok=True)
-    (results / "latest.json").write_text(json.dumps(document, indent=1) + "\n", encoding="utf-8")
-    table = markdown(document)
-    (results / "latest.md").write_text(table, encoding="utf-8")
     print(table)
     log(f"wrote {results / 'latest.json'} and {results / 'latest.md'}")
     missing = [f"{run['articles']} articles: {key}" for run in document["runs"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import re
 import subprocess
 import sys
 from collections import Counter
@@ -125,3 +126,16 @@ def test_injected_defects_are_exactly_the_violations(tmp_path: Path) -> None:
     violations = {r.focus for r in report.results  # type: ignore[attr-defined]
                   if r.severity >= Severity.VIOLATION}
     assert violations == {d["focus"] for d in listed}
+
+
+def test_a_build_of_many_articles_lists_ten_article_graphs_and_sums_up_the_rest(
+        tmp_path: Path) -> None:
+    corpus.generate(tmp_path / "data", articles=13, seed=1)
+    result = run_cli("build", "--no-validate", "--data", tmp_path / "data",
+                     "--out", tmp_path / "out", "--store", tmp_path / "store")
+    assert result.code == 0, result.stderr
+    listed = [line for line in result.stdout.splitlines() if "/graph/article/" in line]
+    assert len(listed) == 10
+    assert "/graph/reference" in result.stdout and "/graph/ontology" in result.stdout
+    assert re.search(r"… and 3 more article graphs \(\d+ to \d+ triples each\); "
+                     r"`sanctions-kg stats` lists every graph", result.stdout)

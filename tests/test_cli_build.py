@@ -6,6 +6,8 @@ import os
 import re
 from pathlib import Path
 
+import pytest
+
 from conftest import DATA, SEED_ID, Built, run_cli
 
 FILES = ("sanctions-kg.trig", "sanctions-kg.nq", "sanctions-kg.ttl", "sanctions-kg.sourcemap.json")
@@ -111,3 +113,25 @@ def test_build_prints_warnings_but_does_not_stop(tmp_path: Path, data_copy: Path
     assert "Warning" in result.stderr or "warning" in result.stderr
     assert "raisi-putin-meeting" in result.stderr
     assert (tmp_path / "out" / "sanctions-kg.trig").is_file()
+
+
+def test_the_store_is_loaded_in_chunks_and_holds_every_quad(
+        tmp_path: Path, seed_build: Built, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Chunks end at line ends, so no quad is cut in two, lost or loaded twice."""
+    import pyoxigraph as ox
+
+    from sanctions_kg import store
+
+    monkeypatch.setattr(store, "LOAD_CHUNK_BYTES", 4099)  # hundreds of chunks, cut mid-line
+    writer = store.StoreWriter(tmp_path / "store")
+    nquads = seed_build.out / "sanctions-kg.nq"
+    with writer.locked():
+        pending = writer.begin()
+        database = writer.load(pending, nquads)
+        loaded = set(database.quads_for_pattern(None, None, None, None))
+    whole = ox.Store()  # one bulk load, for comparison (the store normalises some datatypes)
+    whole.bulk_load(path=str(nquads), format=ox.RdfFormat.N_QUADS)
+    expected = set(whole.quads_for_pattern(None, None, None, None))
+    assert len(expected) > 1000
+    assert loaded == expected
+    assert len(database) == len(expected)

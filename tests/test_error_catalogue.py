@@ -572,6 +572,18 @@ def _shapes_unreadable(c: Context) -> Outcome:
     return c.cli("validate", CONTEXT, "--shapes", "shapes")
 
 
+@produces("error: <files>: the sh:select of <node> is not valid SPARQL (<reason>); "
+          "fix the shapes")
+def _shapes_bad_sparql(c: Context) -> Outcome:
+    shapes = c.write("shapes.ttl", """\
+@prefix sh: <http://www.w3.org/ns/shacl#> .
+@prefix skg: <https://w3id.org/sanctions-kg/ontology#> .
+<urn:shape> a sh:NodeShape ; sh:targetClass skg:State ;
+    sh:sparql [ sh:select "SELECT $this WHERE { $this ?p ?o . FILTER(" ] .
+""")
+    return c.cli("validate", CONTEXT, "--shapes", shapes)
+
+
 @produces("error: <file>: the folder <folder> does not exist; create it first")
 def _output_folder_missing(c: Context) -> Outcome:
     return c.cli("validate", CONTEXT, "--output", "nowhere/report.txt")

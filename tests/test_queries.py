@@ -235,6 +235,65 @@ def test_parameters_bind_by_substitution() -> None:
     assert [(row["s"].value, row["t"].value) for row in rows] == [("urn:b", ID + "state/iran")]
 
 
+IRAN = Value(ParamKind.IRI, ID + "state/iran")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # projected: an expression; elsewhere: the value, in strings, IRIs and comments: nothing
+        ('SELECT DISTINCT ?s ?x WHERE { ?x skg:target ?s . FILTER(?s != "?s") } # ?s\n'
+         "ORDER BY ?s DESC(?s) ?x",
+         f'SELECT DISTINCT (<{ID}state/iran> AS ?s) ?x WHERE {{ ?x skg:target <{ID}state/iran> '
+         f'. FILTER(<{ID}state/iran> != "?s") }} # ?s\n'
+         f"ORDER BY (<{ID}state/iran>) DESC(<{ID}state/iran>) ?x"),
+        # in a subquery too, and GROUP BY takes a bracketed expression; $s is ?s
+        ("SELECT ?s ?n WHERE { { SELECT $s (COUNT(*) AS ?n) WHERE { ?x skg:target ?s } "
+         "GROUP BY ?s } }",
+         f"SELECT (<{ID}state/iran> AS ?s) ?n WHERE {{ {{ SELECT  "
+         f"(COUNT(*) AS ?n) WHERE {{ ?x skg:target <{ID}state/iran> }} "
+         f"GROUP BY (<{ID}state/iran>) }} }}"),
+        # a subquery that projects nothing else: not covered
+        ("SELECT ?s WHERE { { SELECT ?s WHERE { ?x skg:target ?s } } }", None),
+        # not covered: pyoxigraph substitutes instead
+        ("SELECT * WHERE { ?x skg:target ?s }", None),
+        ("SELECT ?s WHERE { BIND(skgid:x AS ?s) }", None),
+        ("SELECT ?s WHERE { VALUES ?s { skgid:x } }", None),
+        ("SELECT ?s WHERE { VALUES (?x ?s) { (1 2) } }", None),
+        ("ASK { ?x skg:target ?s }", None),
+        ("SELECT ?x WHERE { ?x skg:target ?s }", None),  # not projected: pyoxigraph says so
+    ],
+)
+def test_parameters_are_written_into_the_text(text: str, expected: str | None) -> None:
+    assert queries.substituted_text(Query(text, "<query>"), {"s": IRAN}) == expected
+
+
+def test_written_and_substituted_parameters_give_the_same_rows() -> None:
+    store = sample_store()
+    text = "SELECT ?t ?s WHERE { ?s skg:target ?t } ORDER BY ?t ?s"
+    values = {"t": Value(ParamKind.IRI, ID + "state/iran")}
+    written = queries.execute(store, Query(text, "<query>"), values)
+    substituted = store.query(text, prefixes=dict(PREFIXES), use_default_graph_as_union=True,
+                              substitutions={ox.Variable("t"): values["t"].term()})
+    assert isinstance(written, ox.QuerySolutions)
+    assert isinstance(substituted, ox.QuerySolutions)
+    rows = [(row["t"].value, row["s"].value) for row in written]
+    assert rows == [(row["t"].value, row["s"].value) for row in substituted]
+    assert sorted(rows) == [(ID + "state/iran", "urn:a"), (ID + "state/iran", "urn:b")]
+
+
+def test_a_syntax_error_is_located_in_the_file_not_in_the_written_text() -> None:
+    text = "SELECT ?s ?x WHERE {\n  ?x skg:target ?s . ?s ?p ?o ; ] }"
+    query = Query(text, "queries/x.rq")
+    assert queries.substituted_text(query, {"s": IRAN}) is not None
+    with pytest.raises(QueryError) as unbound:
+        queries.execute(ox.Store(), query, {})
+    with pytest.raises(QueryError) as bound:
+        queries.execute(ox.Store(), query, {"s": IRAN})
+    assert str(bound.value) == str(unbound.value)
+    assert str(bound.value).startswith("queries/x.rq:2:")
+
+
 def test_a_parameter_missing_from_the_projection_is_explained() -> None:
     query = Query("SELECT ?t WHERE { ?s skg:target ?t }", "q.rq")
     with pytest.raises(QueryError, match=r"q.rq: the parameter variable \?s is not in the SELECT"):

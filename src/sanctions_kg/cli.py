@@ -44,6 +44,10 @@ def _print_version(value: bool) -> None:
         raise typer.Exit()
 
 
+#: How many article graphs `build` lists one by one.
+ARTICLE_GRAPHS_LISTED = 10
+
+
 @app.callback()
 def _root(
     debug: Annotated[
@@ -108,6 +112,7 @@ def build(
     from . import resources
     from .build import BuildOptions
     from .build import build as run_build
+    from .namespaces import ARTICLE_GRAPH_PREFIX
     from .store import store_path
 
     options = BuildOptions(
@@ -125,8 +130,17 @@ def build(
         f"Built {summary.articles} {noun}: {summary.entities} entities, {summary.facts} facts, "
         f"{summary.claims} claims, {summary.triples} triples in {summary.seconds:.2f} s"
     )
+    # Every graph but the article graphs after the first ARTICLE_GRAPHS_LISTED: a build of
+    # thousands of articles should not print thousands of lines.
+    articles = [c for c in summary.graphs if c.graph.startswith(ARTICLE_GRAPH_PREFIX)]
+    hidden = articles[ARTICLE_GRAPHS_LISTED:]
     for count in summary.graphs:
-        typer.echo(f"  {count.triples:>9}  {count.graph}")
+        if count not in hidden:
+            typer.echo(f"  {count.triples:>9}  {count.graph}")
+    if hidden:
+        sizes = [count.triples for count in hidden]
+        typer.echo(f"  … and {len(hidden)} more article graphs ({min(sizes)} to {max(sizes)} "
+                   "triples each); `sanctions-kg stats` lists every graph")
     typer.echo(f"Wrote {summary.out_dir}/ and the store {summary.store_dir}")
 
 

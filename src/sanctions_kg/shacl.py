@@ -402,10 +402,25 @@ class _Compiler:
         select = g.one(target, SH + "select")
         if SH + "SPARQLTarget" not in types or select is None:
             raise Unsupported(f"the target {show_term(target)} (only sh:SPARQLTarget is compiled)")
+        self._parse(target, "\n".join([*self.prefixes(target), _text(select, "sh:select")]))
         declarations, body = _split_prologue(_text(select, "sh:select"))
         if len(re.findall(r"(?i)\bSELECT\b", _skeleton(body))) != 1:
             raise Unsupported(f"a SPARQL target with a subquery ({show_term(target)})")
         return self.prefixes(target) + declarations, "{ " + body + " }"
+
+    def _parse(self, node: Term, text: str) -> None:
+        """InputError naming the shapes files when a SPARQL-based constraint or target is not
+        valid SPARQL (neither engine could run it)."""
+        import pyoxigraph as ox
+
+        from .queries import one_line
+
+        try:
+            ox.Store().query(text)  # parsed only: nothing is evaluated on an empty store
+        except SyntaxError as error:
+            files = ", ".join(str(path) for path in self.graph.files)
+            raise InputError(f"{files}: the sh:select of {show_term(node)} is not valid SPARQL "
+                             f"({one_line(str(error))}); fix the shapes") from None
 
     def prefixes(self, node: Term) -> tuple[str, ...]:
         """PREFIX declarations of the node's sh:prefixes (and of what they owl:import)."""
@@ -509,6 +524,7 @@ class _Compiler:
             if local is not None and local not in {"select", "message", "prefixes",
                                                    "deactivated"}:
                 raise Unsupported(f"sh:{local} on the SPARQL constraint {show_term(constraint)}")
+        self._parse(constraint, "\n".join([*self.prefixes(constraint), _text(select, "sh:select")]))
         declarations, body = _split_prologue(_text(select, "sh:select"))
         if check.path is not None:
             body = re.sub(r"\$PATH\b", lambda _: str(check.path), body)
