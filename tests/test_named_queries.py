@@ -248,3 +248,31 @@ def test_parameters_are_written_into_the_text_and_it_parses(query: queries.Query
     for value in values.values():
         assert value.sparql() in text
     ox.Store().query(text, prefixes=dict(PREFIXES))  # raises SyntaxError if it does not parse
+
+
+def test_a_member_that_is_not_a_state_gets_one_row_without_a_state() -> None:
+    """It used to pair such a member with every label in the store."""
+    from sanctions_kg.namespaces import SKG
+
+    def iri(path: str) -> ox.NamedNode:
+        return ox.NamedNode(ID + path)
+
+    rdf_type = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+    label = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
+    membership, member = iri("membership/a/m"), iri("international-organisation/x")
+    graph = ox.NamedNode("urn:g")
+    store = ox.Store()
+    for s, p, o in [
+        (membership, rdf_type, ox.NamedNode(SKG + "Membership")),
+        (membership, ox.NamedNode(SKG + "organisation"), iri("international-organisation/sco")),
+        (membership, ox.NamedNode(SKG + "member"), member),
+        (membership, ox.NamedNode("http://www.w3.org/ns/prov#wasDerivedFrom"), iri("evidence/a/1")),
+        (iri("evidence/a/1"), ox.NamedNode("http://www.w3.org/ns/oa#hasSource"), iri("article/a")),
+        (member, label, ox.Literal("Some organisation")),
+        (iri("state/iran"), label, ox.Literal("Iran")),
+        (iri("state/china"), label, ox.Literal("China")),
+    ]:
+        store.add(ox.Quad(s, p, o, graph))
+    header, rows = run(store, by_name("sco-founders-and-members"))
+    member_column, state_column = header.index("member"), header.index("state")
+    assert [(row[member_column], row[state_column]) for row in rows] == [("Some organisation", "")]
