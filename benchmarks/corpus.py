@@ -426,10 +426,11 @@ class Story:
     def add(self, section: str, type_: str, hint: str, fields: dict[str, object],
             evidence: Sequence[str] = (), *, label: str | None = None,
             quote: str | None = None, content: Sequence[dict[str, object]] = ()) -> str:
-        """Add a fact or claim; its id (kebab-case, unique in the article)."""
+        """Add a fact or claim; its id (kebab-case, unique in the article, and never the id of a
+        reference entity: a reference to that id would name the fact instead)."""
         base = slug(hint)[:60].strip("-")
         ident, number = base, 1
-        while ident in self.ids:
+        while ident in self.ids or ident in self.pool.entities:
             number += 1
             ident = f"{base}-{number}"
         self.ids.add(ident)

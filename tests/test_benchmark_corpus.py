@@ -139,3 +139,18 @@ def test_a_build_of_many_articles_lists_ten_article_graphs_and_sums_up_the_rest(
     assert "/graph/reference" in result.stdout and "/graph/ontology" in result.stdout
     assert re.search(r"… and 3 more article graphs \(\d+ to \d+ triples each\); "
                      r"`sanctions-kg stats` lists every graph", result.stdout)
+
+
+def test_a_fact_id_is_never_the_id_of_a_reference_entity() -> None:
+    """A policy id cut at 60 characters once equalled its holder's id, so the facts file's
+    reference to the holder named the policy itself (two violations at 10,000 articles)."""
+    import datetime as dt
+    import random
+
+    pool = corpus.build_pool(1)
+    long_ids = [ident for ident in pool.entities if 55 <= len(ident) <= 60]
+    assert long_ids, "the pool has ids long enough to collide after the cut"
+    story = corpus.Story("synthetic-00001", dt.date(2022, 9, 15), random.Random(1), pool)
+    for ident in long_ids[:20]:
+        made = story.add("facts", "Policy", f"{ident}-revival-policy", {})
+        assert made not in pool.entities
