@@ -253,6 +253,10 @@ IRAN = Value(ParamKind.IRI, ID + "state/iran")
          f"SELECT (<{ID}state/iran> AS ?s) ?n WHERE {{ {{ SELECT  "
          f"(COUNT(*) AS ?n) WHERE {{ ?x skg:target <{ID}state/iran> }} "
          f"GROUP BY (<{ID}state/iran>) }} }}"),
+        # COUNT(*) is not SELECT *
+        ("SELECT ?s (COUNT(*) AS ?n) WHERE { ?x skg:target ?s } GROUP BY ?s",
+         f"SELECT (<{ID}state/iran> AS ?s) (COUNT(*) AS ?n) WHERE {{ ?x skg:target "
+         f"<{ID}state/iran> }} GROUP BY (<{ID}state/iran>)"),
         # a subquery that projects nothing else: not covered
         ("SELECT ?s WHERE { { SELECT ?s WHERE { ?x skg:target ?s } } }", None),
         # not covered: pyoxigraph substitutes instead

@@ -584,13 +584,8 @@ def substituted_text(query: Query, values: Mapping[str, Value]) -> str | None:
         return None
     tokens = shape.tokens
     names = set(values)
-    index = shape.index + 1
-    while index < len(tokens) and tokens[index].kind != "brace" and not (
-            tokens[index].kind == "word" and tokens[index].text.upper() in ("WHERE", "FROM")):
-        if tokens[index].text == "*":
-            return None
-        index += 1
-    if names - _projection(tokens, shape.index) or _listed_in_values(tokens, names):
+    projected = _projection(tokens, shape.index)
+    if projected is None or names - projected or _listed_in_values(tokens, names):
         return None  # pyoxigraph reports a missing projection with its own message
     pieces: list[str] = []
     last = 0
@@ -606,7 +601,8 @@ def substituted_text(query: Query, values: Mapping[str, Value]) -> str | None:
         elif word == "SELECT":
             in_projection, in_modifier = True, False
             nested = position != shape.index
-            if nested and _projection(tokens, position) <= names:
+            inner = _projection(tokens, position)
+            if nested and (inner is None or inner <= names):
                 return None  # nothing would be left to project
         elif word in ("WHERE", "FROM") or token.kind == "brace":
             in_projection = in_modifier = False
@@ -616,8 +612,7 @@ def substituted_text(query: Query, values: Mapping[str, Value]) -> str | None:
         elif word in _MODIFIERS_END:
             in_modifier = False
         if token.kind == "variable" and token.text[1:] in names:
-            if previous is not None and previous.kind == "word" \
-                    and previous.text.upper() in ("AS", "VALUES"):
+            if previous is not None and previous.kind == "word" and previous.text.upper() == "AS":
                 return None
             value = values[token.text[1:]].sparql()
             if in_projection and parens == 0 and nested:
@@ -636,14 +631,20 @@ def substituted_text(query: Query, values: Mapping[str, Value]) -> str | None:
     return "".join(pieces)
 
 
-def _projection(tokens: Sequence[_Token], select: int) -> set[str]:
-    """The variables named in the projection of the SELECT at token ``select``."""
+def _projection(tokens: Sequence[_Token], select: int) -> set[str] | None:
+    """The variables named in the projection of the SELECT at token ``select``; None for
+    ``SELECT *``."""
     names: set[str] = set()
+    parens = 0
     for token in tokens[select + 1 :]:
         if token.kind == "brace" or (token.kind == "word"
                                      and token.text.upper() in ("WHERE", "FROM")):
             break
-        if token.kind == "variable":
+        if token.kind == "paren":
+            parens += 1 if token.text == "(" else -1
+        elif token.text == "*" and parens == 0:  # not COUNT(*)
+            return None
+        elif token.kind == "variable":
             names.add(token.text[1:])
     return names
 
