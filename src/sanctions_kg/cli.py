@@ -132,14 +132,17 @@ def build(
     )
     # Every graph but the article graphs after the first ARTICLE_GRAPHS_LISTED: a build of
     # thousands of articles should not print thousands of lines.
-    articles = [c for c in summary.graphs if c.graph.startswith(ARTICLE_GRAPH_PREFIX)]
-    hidden = articles[ARTICLE_GRAPHS_LISTED:]
+    hidden: list[int] = []  # the triples of each article graph not listed
+    articles_seen = 0
     for count in summary.graphs:
-        if count not in hidden:
-            typer.echo(f"  {count.triples:>9}  {count.graph}")
+        if count.graph.startswith(ARTICLE_GRAPH_PREFIX):
+            articles_seen += 1
+            if articles_seen > ARTICLE_GRAPHS_LISTED:
+                hidden.append(count.triples)
+                continue
+        typer.echo(f"  {count.triples:>9}  {count.graph}")
     if hidden:
-        sizes = [count.triples for count in hidden]
-        typer.echo(f"  … and {len(hidden)} more article graphs ({min(sizes)} to {max(sizes)} "
+        typer.echo(f"  … and {len(hidden)} more article graphs ({min(hidden)} to {max(hidden)} "
                    "triples each); `sanctions-kg stats` lists every graph")
     typer.echo(f"Wrote {summary.out_dir}/ and the store {summary.store_dir}")
 

@@ -402,25 +402,26 @@ class _Compiler:
         select = g.one(target, SH + "select")
         if SH + "SPARQLTarget" not in types or select is None:
             raise Unsupported(f"the target {show_term(target)} (only sh:SPARQLTarget is compiled)")
-        self._parse(target, "\n".join([*self.prefixes(target), _text(select, "sh:select")]))
-        declarations, body = _split_prologue(_text(select, "sh:select"))
+        declarations, body = _split_prologue(self._select_text(target, select))
         if len(re.findall(r"(?i)\bSELECT\b", _skeleton(body))) != 1:
             raise Unsupported(f"a SPARQL target with a subquery ({show_term(target)})")
         return self.prefixes(target) + declarations, "{ " + body + " }"
 
-    def _parse(self, node: Term, text: str) -> None:
-        """InputError naming the shapes files when a SPARQL-based constraint or target is not
-        valid SPARQL (neither engine could run it)."""
+    def _select_text(self, node: Term, select: Term) -> str:
+        """The sh:select text of a SPARQL-based constraint or target; InputError naming the
+        shapes files when it is not valid SPARQL (neither engine could run it)."""
         import pyoxigraph as ox
 
         from .queries import one_line
 
-        try:
-            ox.Store().query(text)  # parsed only: nothing is evaluated on an empty store
+        text = _text(select, "sh:select")
+        try:  # parsed only: nothing is evaluated on an empty store
+            ox.Store().query("\n".join([*self.prefixes(node), text]))
         except SyntaxError as error:
             files = ", ".join(str(path) for path in self.graph.files)
             raise InputError(f"{files}: the sh:select of {show_term(node)} is not valid SPARQL "
                              f"({one_line(str(error))}); fix the shapes") from None
+        return text
 
     def prefixes(self, node: Term) -> tuple[str, ...]:
         """PREFIX declarations of the node's sh:prefixes (and of what they owl:import)."""
@@ -524,8 +525,7 @@ class _Compiler:
             if local is not None and local not in {"select", "message", "prefixes",
                                                    "deactivated"}:
                 raise Unsupported(f"sh:{local} on the SPARQL constraint {show_term(constraint)}")
-        self._parse(constraint, "\n".join([*self.prefixes(constraint), _text(select, "sh:select")]))
-        declarations, body = _split_prologue(_text(select, "sh:select"))
+        declarations, body = _split_prologue(self._select_text(constraint, select))
         if check.path is not None:
             body = re.sub(r"\$PATH\b", lambda _: str(check.path), body)
         if _iri_of(shape) is not None:

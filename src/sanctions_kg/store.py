@@ -186,11 +186,10 @@ class StoreWriter:
         """Bulk-load an N-Quads file into the pending generation, LOAD_CHUNK_BYTES at a time.
 
         Oxigraph's bulk loader holds up to a million quads per thread before it writes them
-        out: loading a 10,000-article dataset in one call peaked at 2.3 GB. Loaded in chunks
-        (N-Quads lines stand alone, so a chunk ends at a line end), memory stays near
-        300 MB whatever the size of the dataset. The store is then compacted once, so that
-        queries read one set of files rather than one per chunk (they were up to twice as
-        slow without it).
+        out: building 10,000 articles with one call peaked at 2.3 GB. Loaded in chunks
+        (N-Quads lines stand alone, so a chunk ends at a line end), that build peaked at
+        825 MB. The store is then compacted once, so that queries read one set of files rather
+        than one per chunk (they were up to twice as slow without it).
         """
         import pyoxigraph as ox
 
