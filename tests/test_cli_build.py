@@ -135,3 +135,65 @@ def test_the_store_is_loaded_in_chunks_and_holds_every_quad(
     assert len(expected) > 1000
     assert loaded == expected
     assert len(database) == len(expected)
+
+
+def test_the_loader_raises_a_failed_chunk_after_draining_the_rest(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A chunk the store refuses is reported by finish, in the caller's thread; the chunks queued
+    behind it do not block the producer."""
+    from sanctions_kg import store
+
+    monkeypatch.setattr(store, "LOAD_CHUNK_BYTES", 10)
+    writer = store.StoreWriter(tmp_path / "store")
+    with writer.locked():
+        loader = writer.loader(writer.begin())
+        loader.add(b"<http://e/s> <http://e/p> <http://e/o> <http://e/g> .\n")
+        loader.add(b"this is not N-Quads\n")
+        for number in range(20):
+            loader.add(b"<http://e/s> <http://e/p> \"%d\" <http://e/g> .\n" % number)
+        with pytest.raises(SyntaxError):
+            loader.finish()
+    assert loader.chunks == 22
+
+
+def test_an_abandoned_loader_stops_its_thread(tmp_path: Path) -> None:
+    from sanctions_kg import store
+
+    writer = store.StoreWriter(tmp_path / "store")
+    with writer.locked():
+        pending = writer.begin()
+        loader = writer.loader(pending)
+        loader.add(b"<http://e/s> <http://e/p> <http://e/o> <http://e/g> .\n")
+        loader.abandon()
+        writer.abort(pending)
+    assert not loader._thread.is_alive()
+    assert not pending.path.exists()
+
+
+def test_the_sourcemap_is_written_as_json_with_one_node_per_line(tmp_path: Path) -> None:
+    """The layout ``json.dumps(indent=1)`` gives, with paths relative to the data folder where
+    they are inside it, and non-ASCII text kept."""
+    import json
+
+    from sanctions_kg.errors import Location
+    from sanctions_kg.store import load_sourcemap, write_sourcemap
+
+    data = tmp_path / "data"
+    nodes = {
+        "https://example.org/b": Location(data / "facts" / "a.yaml", 7),
+        "https://example.org/é": Location(tmp_path / "elsewhere" / "ü.yaml", 3),
+        "https://example.org/a": Location(data / "facts" / "a.yaml", 2),
+    }
+    path = tmp_path / "map.json"
+    write_sourcemap(path, data, nodes)
+    expected = {"data": str(data), "nodes": {
+        "https://example.org/a": "facts/a.yaml:2",
+        "https://example.org/b": "facts/a.yaml:7",
+        "https://example.org/é": f"{(tmp_path / 'elsewhere' / 'ü.yaml').as_posix()}:3",
+    }}
+    assert path.read_text(encoding="utf-8") == json.dumps(
+        expected, indent=1, ensure_ascii=False) + "\n"
+    assert load_sourcemap(path) == {iri: Location(loc.file, loc.line) for iri, loc in nodes.items()}
+    write_sourcemap(path, data, {})
+    assert path.read_text(encoding="utf-8") == json.dumps(
+        {"data": str(data), "nodes": {}}, indent=1) + "\n"

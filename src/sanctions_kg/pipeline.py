@@ -19,6 +19,7 @@ from .mapper import map_article, map_article_metadata
 from .output import SerialisedGraph, serialise
 from .records import Record, Section
 from .schema import Schema
+from .store import relative_name
 
 #: Below this many facts files, the work stays in this process (a pool costs more than it saves).
 PARALLEL_THRESHOLD = 64
@@ -72,10 +73,13 @@ def _compile(path: Path) -> ArticleResult:
     mapped = map_article(article, context.entities, context.schema)
     metadata = map_article_metadata(article)
     facts = sum(1 for record in article.records if record.section is Section.FACT)
-    sources = {
-        iri: (_relative(location.file, context.data_dir), location.line)
-        for iri, location in (*mapped.sources.items(), *metadata.sources.items())
-    }
+    names: dict[Path, str] = {}  # an article's nodes come from two or three files
+    sources = {}
+    for iri, location in (*mapped.sources.items(), *metadata.sources.items()):
+        name = names.get(location.file)
+        if name is None:
+            name = names[location.file] = relative_name(location.file, context.data_dir)
+        sources[iri] = (name, location.line)
     return ArticleResult(
         path=path,
         article_id=article.meta.id,
@@ -87,13 +91,6 @@ def _compile(path: Path) -> ArticleResult:
         claims=len(article.records) - facts,
         problems=(),
     )
-
-
-def _relative(file: Path, data_dir: Path) -> str:
-    try:
-        return file.relative_to(data_dir).as_posix()
-    except ValueError:
-        return file.as_posix()
 
 
 def compile_articles(
