@@ -94,9 +94,9 @@ def _no_proxy_for_localhost(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setenv(name, ",".join(filter(None, [os.environ.get(name), "127.0.0.1"])))
 
 
-@pytest.fixture
-def oxigraph_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """A fresh, empty Oxigraph server (union default graph); yields its base URL.
+@contextmanager
+def running_oxigraph(location: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """Run ``oxigraph serve`` (union default graph) on a free local port; yield its base URL.
 
     The Graph Store is ``<base>/store``, the SPARQL query endpoint ``<base>/query``.
     """
@@ -109,7 +109,7 @@ def oxigraph_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     server = subprocess.Popen(
-        [str(OXIGRAPH), "serve", "--location", str(tmp_path / "oxigraph"),
+        [str(OXIGRAPH), "serve", "--location", str(location),
          "--bind", f"127.0.0.1:{port}", "--union-default-graph"],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )
@@ -132,6 +132,13 @@ def oxigraph_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait()
+
+
+@pytest.fixture
+def oxigraph_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A fresh, empty Oxigraph server for one test; yields its base URL."""
+    with running_oxigraph(tmp_path / "oxigraph", monkeypatch) as base:
+        yield base
 
 
 @dataclass

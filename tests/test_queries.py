@@ -1,4 +1,5 @@
-"""Named-query headers, parameter values, update detection, VALUES injection and execution."""
+"""Named-query headers, parameter values, update detection, the text sent to an endpoint
+(values written in, or VALUES injection) and execution."""
 
 from __future__ import annotations
 
@@ -367,6 +368,50 @@ def test_remote_text_keeps_lines_and_the_query_s_own_prefixes() -> None:
     assert result.splitlines()[3].endswith("SELECT ?s")
 
 
+DECLARED = "".join(f"PREFIX {n}: <{PREFIXES[n]}> " for n in sorted(PREFIXES))
+WORD = Value(ParamKind.STRING, "w")
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "expected"),
+    [
+        # written in, as on the embedded store, where substituted_text covers the query
+        ("SELECT ?s ?state WHERE { ?s skg:target ?state }", IRAN,
+         f"SELECT ?s (<{ID}state/iran> AS ?state) WHERE {{ ?s skg:target <{ID}state/iran> }}"),
+        ("SELECT ?state (COUNT(*) AS ?n) WHERE { ?s skg:target ?state } GROUP BY ?state",
+         IRAN,
+         f"SELECT (<{ID}state/iran> AS ?state) (COUNT(*) AS ?n) WHERE {{ ?s skg:target "
+         f"<{ID}state/iran> }} GROUP BY (<{ID}state/iran>)"),
+        # VALUES otherwise: SELECT *, a subquery projecting only it, another query form
+        ("SELECT * WHERE { ?s skg:target ?state }", IRAN,
+         f"SELECT * WHERE {{ {VALUES_STATE}  ?s skg:target ?state }}"),
+        ("SELECT ?state { { SELECT ?state WHERE { ?s skg:target ?state } } }", IRAN,
+         f"SELECT ?state {{ {VALUES_STATE}  {{ SELECT ?state WHERE {{ ?s skg:target ?state }} "
+         "} }"),
+        ("ASK { ?s skg:target ?state }", IRAN,
+         f"ASK {{ {VALUES_STATE}  ?s skg:target ?state }}"),
+        # a literal cannot be a predicate: the written text would not parse, VALUES does
+        ("SELECT ?s ?state WHERE { ?s ?state ?o }", WORD,
+         'SELECT ?s ?state WHERE { VALUES ?state { "w" }  ?s ?state ?o }'),
+    ],
+)
+def test_endpoint_text_writes_values_in_where_it_can_and_uses_values_otherwise(
+    text: str, value: Value, expected: str
+) -> None:
+    result = queries.endpoint_text(Query(text, "<query>"), {"state": value})
+    assert result == DECLARED + expected
+    ox.Store().query(result)  # valid SPARQL without predeclared prefixes
+
+
+def test_endpoint_text_without_parameters_only_declares_the_prefixes() -> None:
+    # nothing is parsed: pyoxigraph evaluates an ASK at once, and SERVICE would reach out
+    query = Query("# title: T\n# question: Q\nASK { SERVICE <http://127.0.0.1:1/q> {} }\n",
+                  "<query>")
+    assert queries.endpoint_text(query, {}) == queries.remote_text(query, {})
+    assert queries.endpoint_text(query, {}).splitlines()[2] == (
+        DECLARED + "ASK { SERVICE <http://127.0.0.1:1/q> {} }")
+
+
 def test_describe_without_where_cannot_take_parameters() -> None:
     with pytest.raises(QueryError, match="no WHERE group"):
         queries.remote_text(Query("DESCRIBE <urn:x>", "<query>"),
@@ -482,7 +527,9 @@ def test_endpoint_queries_ask_for_the_format_and_pass_the_answer_on(
     queries.run(query, out, target=target, result_format=result_format)
     assert sent["endpoint"] == "http://127.0.0.1:1/q"
     assert (sent["accept"], sent["timeout"], sent["auth_env"]) == (accept, 5.0, "TOKEN")
-    assert f"VALUES ?state {{ <{ID}state/iran> }}" in str(sent["text"])
+    assert sent["text"] == queries.endpoint_text(query, queries.bind(query, {}))
+    assert f"SELECT ?s (<{ID}state/iran> AS ?state) WHERE" in str(sent["text"])
+    assert "VALUES" not in str(sent["text"])
     if expected is None:
         assert "skgid:state/iran" in out.getvalue().decode()
     else:

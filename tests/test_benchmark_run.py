@@ -1,0 +1,134 @@
+"""The benchmark runner's report: notes rendered once each, and target verdicts that use capped
+times as the bounds they are."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+from conftest import REPO
+
+RUNNER = REPO / "benchmarks" / "run.py"
+RDFLIB_TARGET = "rdflib / ours ≥ 20× for every named query at 1,000 articles"
+PYSHACL_TARGET = "pySHACL / validate ≥ 2 at 1,000 articles"
+
+
+def _load_runner() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("benchmark_run", RUNNER)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+runner = _load_runner()
+
+
+def _run(articles: int, **figures: Any) -> dict[str, Any]:
+    """One size of latest.json, with plausible figures unless given."""
+    run: dict[str, Any] = {
+        "articles": articles, "triples": 680 * articles, "build_s": 15.0,
+        "build_peak_rss_mb": 450.0, "oxigraph_load_s": 6.0, "validate_s": 6.0,
+        "validate_peak_rss_mb": 330.0, "pyshacl_s": 60.0, "pyshacl_capped": False,
+        "query_p50_ms": {"q-a": 1.0, "q-b": 2.0}, "query_capped_queries": [],
+        "rdflib_query_p50_ms": {"q-a": 100.0, "q-b": 100.0}, "rdflib_capped_queries": [],
+        "query_cli_s": 0.2, "import_floor_s": 0.1, "oxigraph_query_cli_s": 0.5, "notes": [],
+    }
+    run.update(figures)
+    return run
+
+
+def _document(*runs: dict[str, Any]) -> dict[str, Any]:
+    machine = {"cores": 2, "memory_gb": 8.0, "python": "3.11.7", "platform": "Linux",
+               "pyoxigraph": "0.5.13", "rdflib": "7.6.0", "pyshacl": "0.40.1",
+               "oxigraph_cli": "0.5.13"}
+    return {"machine": machine, "runs": list(runs),
+            "fitted_exponents": {"build": 1.03, "validate": 1.04}}
+
+
+def _target(document: dict[str, Any], what: str) -> tuple[str, str]:
+    rows = {target: (figure, verdict) for target, figure, verdict in runner.targets(document)}
+    return rows[what]
+
+
+def test_each_note_is_rendered_once() -> None:
+    notes = {
+        1000: ["load average 1.00 on 2 cores when the size began",
+               "rdflib queries stopped at their share of the limit (42.9 s, recorded as a "
+               "lower bound): q-a"],
+        10000: ["load average 1.00 on 2 cores when the size began",
+                "pyshacl not run: it exceeded 900 s at 1000 articles",
+                "rdflib not run: it exceeded 900 s at 1000 articles",
+                "query CLI figures use the named query 'q-a'"],
+    }
+    document = _document(
+        _run(1000, pyshacl_s=900.0, pyshacl_capped=True, rdflib_capped_queries=["q-a"],
+             notes=notes[1000]),
+        _run(10000, pyshacl_s=900.0, pyshacl_capped=True, rdflib_query_p50_ms=None,
+             notes=notes[10000]),
+    )
+    rendered = runner.markdown(document)
+    section = rendered.split("\n## Notes\n\n", 1)[1].splitlines()
+    assert section == [f"- {n} articles: {note}" for n in (1000, 10000) for note in notes[n]]
+    for n, texts in notes.items():
+        for note in texts:
+            assert rendered.count(f"- {n} articles: {note}\n") == 1, note
+
+
+@pytest.mark.parametrize(("ours", "theirs", "rdflib_capped", "ours_capped", "expected"), [
+    pytest.param({"q-a": 1.0, "q-b": 2.0}, {"q-a": 30.0, "q-b": 50.0}, [], [],
+                 ("least 25× (q-b)", "met"), id="met"),
+    pytest.param({"q-a": 1.0, "q-b": 2.0}, {"q-a": 10.0, "q-b": 50.0}, [], [],
+                 ("least 10× (q-a)", "missed"), id="missed"),
+    pytest.param({"q-a": 100.0, "q-b": 2.0}, {"q-a": 2500.0, "q-b": 60.0}, ["q-a"], [],
+                 ("least ≥25× (q-a, rdflib capped)", "met"), id="capped-but-decided"),
+    pytest.param({"q-a": 100.0, "q-b": 2.0}, {"q-a": 1500.0, "q-b": 60.0}, ["q-a"], [],
+                 ("least ≥15× (q-a, rdflib capped)", "undecided (≥15×, rdflib capped)"),
+                 id="capped-undecided"),
+    pytest.param({"q-a": 100.0, "q-b": 10.0}, {"q-a": 1500.0, "q-b": 160.0}, ["q-a"], [],
+                 ("16× (q-b)", "missed"), id="capped-undecided-beside-a-measured-miss"),
+    pytest.param({"q-a": 100.0, "q-b": 2.0}, {"q-a": 1000.0, "q-b": 60.0}, [], ["q-a"],
+                 ("least ≤10× (q-a, sanctions-kg capped)", "missed"), id="ours-capped-decided"),
+    pytest.param({"q-a": 100.0, "q-b": 2.0}, {"q-a": 3000.0, "q-b": 50.0}, [], ["q-a"],
+                 ("≤30× (q-a, sanctions-kg capped)", "undecided (≤30×, sanctions-kg capped)"),
+                 id="ours-capped-undecided"),
+    pytest.param({"q-a": 1.0, "q-b": 2.0}, None, [], [], ("–", "not measured"),
+                 id="rdflib-not-run"),
+])
+def test_rdflib_verdict_uses_capped_times_as_bounds(
+        ours: dict[str, float], theirs: dict[str, float] | None, rdflib_capped: list[str],
+        ours_capped: list[str], expected: tuple[str, str]) -> None:
+    document = _document(_run(1000, query_p50_ms=ours, rdflib_query_p50_ms=theirs,
+                              rdflib_capped_queries=rdflib_capped,
+                              query_capped_queries=ours_capped))
+    assert _target(document, RDFLIB_TARGET) == expected
+
+
+@pytest.mark.parametrize(("pyshacl_s", "capped", "expected"), [
+    pytest.param(18.0, False, ("3.0×", "met"), id="met"),
+    pytest.param(9.0, False, ("1.5×", "missed"), id="missed"),
+    pytest.param(900.0, True, ("≥150.0× (pySHACL capped)", "met"), id="capped-but-decided"),
+    pytest.param(9.0, True, ("≥1.5× (pySHACL capped)", "undecided (≥1.5×, pySHACL capped)"),
+                 id="capped-undecided"),
+    pytest.param(None, False, ("–", "not measured"), id="pyshacl-not-run"),
+])
+def test_pyshacl_verdict_uses_a_capped_time_as_a_lower_bound(
+        pyshacl_s: float | None, capped: bool, expected: tuple[str, str]) -> None:
+    document = _document(_run(1000, validate_s=6.0, pyshacl_s=pyshacl_s, pyshacl_capped=capped))
+    assert _target(document, PYSHACL_TARGET) == expected
+
+
+def test_table_marks_ratios_of_capped_times_as_lower_bounds() -> None:
+    document = _document(_run(1000, pyshacl_s=900.0, pyshacl_capped=True,
+                              query_p50_ms={"q-a": 100.0, "q-b": 2.0},
+                              rdflib_query_p50_ms={"q-a": 1500.0, "q-b": 60.0},
+                              rdflib_capped_queries=["q-a"]))
+    row = next(line for line in runner.markdown(document).splitlines()
+               if line.startswith("| 1000 |"))
+    cells = [cell.strip() for cell in row.strip("|").split("|")]
+    assert cells[8:12] == ["900.00 (capped)", "≥150.0", "100.0", "≥15"]
