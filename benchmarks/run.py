@@ -510,6 +510,8 @@ def _pyshacl(articles: int, settings: Settings, spawn: Spawner, out: Path, work:
     last = runs[-1]
     if last.timed_out:
         settings.capped["pyshacl"] = articles
+        notes.append(f"pyshacl stopped after {settings.cap:.0f} s: {settings.cap:.0f} s recorded "
+                     "(a lower bound); not run at larger sizes")
         return {"pyshacl_s": settings.cap, "pyshacl_capped": True}
     report = work / "pyshacl-report.txt"
     text = report.read_text(encoding="utf-8", errors="replace") if report.is_file() else ""

@@ -132,3 +132,22 @@ def test_table_marks_ratios_of_capped_times_as_lower_bounds() -> None:
                if line.startswith("| 1000 |"))
     cells = [cell.strip() for cell in row.strip("|").split("|")]
     assert cells[8:12] == ["900.00 (capped)", "≥150.0", "100.0", "≥15"]
+
+
+def test_a_pyshacl_run_stopped_at_the_cap_leaves_a_note_for_its_size(tmp_path: Any) -> None:
+    """The size at which pySHACL runs out of time says so; larger sizes say it was not run."""
+
+    class StoppedSpawner:
+        def run(self, name: str, argv: Any, **options: Any) -> Any:
+            return runner.Measured(seconds=5.0, peak_rss_mb=10.0, code=-9, timed_out=True)
+
+    settings = runner.Settings(quick=True, seed=1, cli=tmp_path, oxigraph=tmp_path,
+                               pyshacl=tmp_path, shapes=tmp_path, cap=5.0)
+    notes: list[str] = []
+    figures = runner._pyshacl(10, settings, StoppedSpawner(), tmp_path, tmp_path, notes)
+    assert figures == {"pyshacl_s": 5.0, "pyshacl_capped": True}
+    assert notes == ["pyshacl stopped after 5 s: 5 s recorded (a lower bound); "
+                     "not run at larger sizes"]
+    later: list[str] = []
+    runner._pyshacl(100, settings, StoppedSpawner(), tmp_path, tmp_path, later)
+    assert later == ["pyshacl not run: it exceeded 5 s at 10 articles"]

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
 
-from conftest import SEED_ID, Built, run_cli
+from conftest import CLI, SEED_ID, Built, run_cli
 from sanctions_kg.namespaces import GRAPH, XSD
 
 INTEGER_TYPES = {XSD + name for name in ("nonNegativeInteger", "positiveInteger", "int", "long")}
@@ -106,3 +109,66 @@ def test_missing_store(tmp_path: Path) -> None:
         2, f"error: no store at {tmp_path / 'none'}; run `sanctions-kg build` first\n"
     )
     assert not (tmp_path / "none").exists()
+
+
+# --- a reader that stops early (`| head -1`) -------------------------------------------------
+
+#: The documented exit code when the reader of stdout goes away: 128 + SIGPIPE, as for Unix tools.
+OUTPUT_CLOSED = 141
+
+
+def buffered_stdout() -> dict[str, str]:
+    """The environment, but with stdout buffered as it is by default (PYTHONUNBUFFERED unset)."""
+    return {name: value for name, value in os.environ.items() if name != "PYTHONUNBUFFERED"}
+
+
+def head_one(*args: str | Path) -> tuple[str, int, str]:
+    """Run the CLI into a reader that takes the first line and closes the pipe, like ``head -1``:
+    that line, the exit code and stderr."""
+    child = subprocess.Popen([str(CLI), *map(str, args)], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True, env=buffered_stdout())
+    assert child.stdout is not None
+    first = child.stdout.readline()
+    child.stdout.close()
+    _, stderr = child.communicate(timeout=120)
+    return first, child.returncode, stderr
+
+
+def into_a_closed_pipe(*args: str) -> tuple[int, str]:
+    """Run ``python *args`` with stdout a pipe whose reader closed before anything was written:
+    the exit code and stderr."""
+    reader, writer = os.pipe()
+    os.close(reader)
+    try:
+        done = subprocess.run([sys.executable, *args], stdout=writer, stderr=subprocess.PIPE,
+                              text=True, timeout=120, check=False, env=buffered_stdout())
+    finally:
+        os.close(writer)
+    return done.returncode, done.stderr
+
+
+def test_export_into_a_reader_that_stops_early_ends_quietly(seed_build: Built) -> None:
+    # 800 kB of N-Quads: far more than a pipe holds, so the export is still writing when the
+    # reader goes away.
+    first, code, stderr = head_one("export", "--format", "nquads", "--store", seed_build.store)
+    assert len(list(ox.parse(first.encode(), ox.RdfFormat.N_QUADS))) == 1
+    assert (code, stderr) == (OUTPUT_CLOSED, "")
+
+
+# A command that leaves its output in stdout's buffer: it reaches the pipe only when flushed.
+BUFFERED = """
+import sys
+from sanctions_kg import cli
+
+def buffered(**_):
+    sys.stdout.write("one line, still in the buffer when the command returns\\n")
+
+cli.app = buffered
+sys.argv[0] = "sanctions-kg"
+cli.main()
+"""
+
+
+def test_output_still_buffered_for_a_closed_reader_ends_quietly() -> None:
+    # Flushed only at exit, the broken pipe would be "Exception ignored ..." and exit code 120.
+    assert into_a_closed_pipe("-c", BUFFERED) == (OUTPUT_CLOSED, "")

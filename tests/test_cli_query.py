@@ -15,9 +15,11 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from conftest import CLI, REPO, Built, run_cli
+from conftest import CLI, REPO, Built, _free_port, run_cli
 from sanctions_kg import queries
 from sanctions_kg.namespaces import ID, PREFIXES
+from sanctions_kg.remote import push
+from test_cli_export import OUTPUT_CLOSED, head_one, into_a_closed_pipe
 
 SANCTIONS = "SELECT ?sanction ?target WHERE { ?sanction skg:target ?target } ORDER BY ?sanction"
 SEED_SANCTIONS = [
@@ -206,6 +208,41 @@ def test_syntax_error_gives_line_and_column(seed_build: Built, tmp_path: Path) -
     )
 
 
+def test_syntax_error_on_an_endpoint_gives_the_file_s_line_and_column(
+    seed_build: Built, tmp_path: Path
+) -> None:
+    """Reported before anything is sent (nothing listens at the endpoint), located in the file
+    even where the parameter value would be written into the text."""
+    path = tmp_path / "broken.rq"
+    path.write_text(
+        "# title: Sanctions on a state\n# question: Which sanctions target a state?\n"
+        "# param: state iri state/iran — the state\n"
+        "SELECT ?sanction ?state WHERE {\n  ?sanction skg:target ?state . ?state nope:p ?x }\n",
+        encoding="utf-8",
+    )
+    message = (
+        f"error: {path}:5:40: SPARQL syntax error: undeclared prefix 'nope:' in nope:p; "
+        f"declare it with PREFIX or use a predeclared one ({', '.join(sorted(PREFIXES))})\n"
+    )
+    assert query(seed_build, "--file", path)[1:] == ("", message)
+    result = run_cli("query", "--file", path, "--endpoint",
+                     f"http://127.0.0.1:{_free_port()}/query", cwd=REPO)
+    assert (result.code, result.stdout, result.stderr) == (2, "", message)
+
+
+def test_named_query_on_an_endpoint_answers_as_on_the_store(
+    oxigraph_server: str, seed_build: Built
+) -> None:
+    push(seed_build.store, graph_store=f"{oxigraph_server}/store")
+    args = ("query", "--name", "sanctions-on-iran", "--param", "state=state/russia",
+            "--format", "json")
+    remote = run_cli(*args, "--endpoint", f"{oxigraph_server}/query", cwd=REPO)
+    local = run_cli(*args, "--store", seed_build.store, cwd=REPO)
+    assert (remote.code, remote.stderr) == (0, "")
+    assert json.loads(remote.stdout)["results"]["bindings"]
+    assert json.loads(remote.stdout) == json.loads(local.stdout)
+
+
 def test_syntax_error_in_the_argument_names_query(seed_build: Built) -> None:
     code, _, err = query(seed_build, 'SELECT * WHERE { ?s ?p "é" . ]')
     assert (code, err) == (2, "error: <query>:1:30: SPARQL syntax error: expected [_]; "
@@ -310,3 +347,16 @@ def test_watchdog_is_cancelled_when_the_block_ends() -> None:
     done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True,
                           check=False)
     assert (done.returncode, done.stdout, done.stderr) == (0, "still here\n", "")
+
+
+def test_query_into_a_reader_that_stops_early_ends_quietly(seed_build: Built) -> None:
+    # Every quad as TSV, 800 kB: the query is still writing when the reader goes away.
+    first, code, stderr = head_one("query", "SELECT * WHERE { GRAPH ?g { ?s ?p ?o } }",
+                                   "--format", "tsv", "--store", seed_build.store)
+    assert first == "?g\t?o\t?p\t?s\n"
+    assert (code, stderr) == (OUTPUT_CLOSED, "")
+
+
+@pytest.mark.parametrize("args", [("queries",), ("--help",), ("query", "--help")])
+def test_a_reader_gone_before_the_first_line_ends_quietly(args: tuple[str, ...]) -> None:
+    assert into_a_closed_pipe("-m", "sanctions_kg", *args) == (OUTPUT_CLOSED, "")

@@ -266,6 +266,9 @@ INPUT_CASES: dict[str, InputCase] = {
     f"error: {LOC}: unknown id '<id>'; define it in this file, in data/reference, or as a "
     "concept of the ontology":
         InputCase("unknown-id", edit("    target: iran\n", "    target: atlantis\n")),
+    f"error: {LOC}: ambiguous id '<id>': it names the <kind> at <location> and the reference "
+    "entity at <location>; rename the <kind> and the references meant for it":
+        InputCase("ambiguous-id", edit("  - id: raisi-claim\n", "  - id: iran\n")),
     f"error: {LOC}: unknown predicate '<predicate>'; use an object property of the ontology":
         InputCase("unknown-predicate", edit(
             "    speaker: ebrahim-raisi\n", "    speaker: ebrahim-raisi\n"

@@ -13,6 +13,7 @@ from sanctions_kg import resources
 from sanctions_kg.dates import PartialDate
 from sanctions_kg.errors import InputError
 from sanctions_kg.facts import load_corpus
+from sanctions_kg.mapper import entity_iri, fact_iri
 from sanctions_kg.records import Ref, Section
 from sanctions_kg.schema import load_schema
 
@@ -193,6 +194,85 @@ def test_several_problems_are_reported_together(tmp_path: Path) -> None:
     assert any("unknown field 'targett'" in m for m in messages)
     assert any("unknown id 'atlantis'" in m for m in messages)
     assert any("cannot resolve the date expression 'someday'" in m for m in messages)
+
+
+# MINI's first fact says ``target: iran`` (line 9, column 13); 'iran' is also the reference
+# entity at reference/states.yaml:4:5.
+AMBIGUOUS_CLAIM = replace("  - id: raisi-claim\n", "  - id: iran\n")
+
+
+def ambiguous(data: Path, ref: str, kind: str, at: str) -> str:
+    """The message for a reference at ``ref`` to 'iran', a fact or claim at ``at`` and an entity."""
+    return (f"{data}/facts/mini.yaml:{ref}: ambiguous id 'iran': it names the {kind} at "
+            f"{data}/facts/mini.yaml:{at} and the reference entity at "
+            f"{data}/reference/states.yaml:4:5; rename the {kind} and the references meant for it")
+
+
+def test_a_reference_to_both_a_claim_and_an_entity_is_one_located_error(tmp_path: Path) -> None:
+    data = make_data(tmp_path, AMBIGUOUS_CLAIM(MINI))
+    result = run_cli("build", "--no-validate", "--data", data, "--out", tmp_path / "out",
+                     "--store", tmp_path / "store")
+    assert result.code == 2
+    assert result.stderr == f"error: {ambiguous(data, '9:13', 'claim', '14:5')}\n"
+    assert not (tmp_path / "out").exists()
+    assert not (tmp_path / "store" / "current").exists()
+
+
+# A fact 'iran', added to MINI before its claims (line 13). The test below turns MINI's own
+# 'target: iran' into an unknown id, to check that the other problems are still reported.
+WITH_FACT_IRAN = """\
+  - id: iran
+    type: Sanction
+    imposer: united-states
+    target: russia
+    evidence:
+      - "slapped crippling sanctions on the country"
+claims:
+"""
+CONTENT = "    speaker: ebrahim-raisi\n    content:\n      - "
+
+
+@pytest.mark.parametrize(
+    ("case", "edit", "refs"),
+    [
+        ("field-of-a-fact",
+         replace("    imposer: united-states\n", "    imposer: [united-states, iran]\n"),
+         ["8:30"]),
+        ("content-subject-and-object",
+         replace("    speaker: ebrahim-raisi\n", CONTENT +
+                 "{subject: iran, predicate: imposesSanctionsOn, object: iran}\n"),
+         ["23:19", "23:64"]),
+        ("field-of-a-content",
+         replace("    speaker: ebrahim-raisi\n", CONTENT +
+                 "{subject: russia, predicate: imposesSanctionsOn, object: united-states, "
+                 "imposer: iran}\n"),
+         ["23:90"]),
+    ],
+)
+def test_every_reference_to_both_a_fact_and_an_entity_is_reported(
+    tmp_path: Path, case: str, edit: Callable[[str], str], refs: list[str]
+) -> None:
+    text = replace("    target: iran\n", "    target: atlantis\n")(edit(MINI))
+    data = make_data(tmp_path, text.replace("claims:\n", WITH_FACT_IRAN, 1))
+    with pytest.raises(InputError) as caught:
+        load_corpus(data, load_schema(resources.ontology_path()))
+    shown = sorted(str(problem) for problem in caught.value.problems)
+    expected = [ambiguous(data, ref, "fact", "13:5") for ref in refs]
+    unknown = (f"{data}/facts/mini.yaml:9:13: unknown id 'atlantis'; define it in this file, "
+               "in data/reference, or as a concept of the ontology")
+    assert shown == sorted([*expected, unknown])
+
+
+def test_an_id_of_a_fact_and_an_entity_is_accepted_when_nothing_refers_to_it(
+    tmp_path: Path,
+) -> None:
+    # Fact and entity get different IRIs; only a reference to the id would be ambiguous.
+    text = replace("  - id: raisi-claim\n", "  - id: russia\n")(MINI)
+    corpus = load_corpus(make_data(tmp_path, text), load_schema(resources.ontology_path()))
+    (article,) = corpus.articles
+    claim = next(record for record in article.records if record.id == "russia")
+    entity = corpus.entity_index["russia"]
+    assert fact_iri(article.meta.id, claim) != entity_iri(entity)
 
 
 def snapshot(out: Path, store: Path) -> dict[str, bytes]:

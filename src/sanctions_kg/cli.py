@@ -2,14 +2,17 @@
 
 Each command opens what it needs, calls one library function and prints. Errors are caught once,
 in :func:`main`: deliberate ones print one line and exit with their code; anything else is a bug
-(exit 3; ``--debug`` shows the traceback).
+(exit 3; ``--debug`` shows the traceback). A reader that stops early (``| head``) ends the command
+quietly with exit code 141.
 """
 
 from __future__ import annotations
 
+import os
 import sys
+from contextlib import suppress
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 
@@ -434,6 +437,24 @@ def describe(
     typer.echo(text, nl=False)
 
 
+#: The exit code when the reader of stdout went away (``| head``): 128 + SIGPIPE (13), what the
+#: shell reports for a Unix tool ended by SIGPIPE, and apart from 1 (validation failed).
+EXIT_OUTPUT_CLOSED = 141
+
+
+def _output_closed() -> NoReturn:
+    """End quietly because the reader of stdout closed the pipe, as the Python documentation
+    recommends (signal module, "Note on SIGPIPE").
+
+    Output still buffered goes to devnull, so that the flush at exit cannot fail again. SIGPIPE
+    stays ignored: a connection closed in the middle of a push must stay a reported error.
+    """
+    with suppress(OSError, ValueError):  # stdout may have no file descriptor (tests, embedding)
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    sys.exit(EXIT_OUTPUT_CLOSED)
+
+
 def main() -> None:
     """Entry point of the ``sanctions-kg`` console script."""
     from typer.exceptions import Abort, Exit, TyperException
@@ -441,6 +462,14 @@ def main() -> None:
     debug = "--debug" in sys.argv[1:]
     try:
         result = app(standalone_mode=False)
+        if sys.stdout is not None:  # None when started with stdout closed (>&-)
+            sys.stdout.flush()  # a closed pipe must show here, not in the flush at exit
+    except BrokenPipeError:
+        _output_closed()
+    except SystemExit as ended:  # typer turns a broken pipe in a command into SystemExit(1)
+        if not isinstance(ended.__context__, BrokenPipeError):
+            raise
+        _output_closed()
     except SanctionsKGError as error:
         report = getattr(error, "report", None)
         if report is not None:

@@ -419,8 +419,26 @@ def _check_references(
     schema: Schema,
     problems: _Problems,
 ) -> None:
+    """Each reference must name one node: a fact or claim of this file, a reference entity or a
+    concept of the ontology.
+
+    A fact or claim whose id is also a reference entity's is reported only where it is
+    referenced: unreferenced, the two have different IRIs and nothing is ambiguous, and adding
+    an entity must not break articles that never mention it.
+    """
+
     def check(ref: Ref) -> None:
-        if ref.id not in index and ref.id not in entities and ref.id not in schema.concepts:
+        fact, entity = index.get(ref.id), entities.get(ref.id)
+        if fact is not None and entity is not None:
+            # The mapper would pick the fact without a word; only the author knows which is meant.
+            kind = "claim" if fact.section is Section.CLAIM else "fact"
+            problems.add(
+                ref.location,
+                f"ambiguous id '{ref.id}': it names the {kind} at {fact.location} and the "
+                f"reference entity at {entity.location}; rename the {kind} and the references "
+                "meant for it",
+            )
+        elif fact is None and entity is None and ref.id not in schema.concepts:
             problems.add(
                 ref.location,
                 f"unknown id '{ref.id}'; define it in this file, in data/reference, "
