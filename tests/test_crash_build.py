@@ -248,7 +248,7 @@ build, output, store = (importlib.import_module(f"sanctions_kg.{name}")
 from sanctions_kg.cli import main
 
 owner, name, number = {"writing files": (output.DatasetWriter, "write", 3),
-                       "store loaded": (store.StoreWriter, "load", 1),
+                       "store loaded": (store.ChunkLoader, "finish", 1),
                        "output switched": (build, "exchange", 1),
                        "generation renamed": (store, "_fsync_dir", 1),
                        "current link made": (os, "symlink", 1),

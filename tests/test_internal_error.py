@@ -35,8 +35,10 @@ main()
 MESSAGE = ("internal error (a bug in sanctions-kg): RuntimeError: injected failure; "
            "run again with --debug for the traceback and report it\n")
 # Where the bug strikes: mapping an article while the output files are written, and loading
-# the new store generation (after it is loaded, before the switch).
-PLACES = [("sanctions_kg.pipeline", "map_article"), ("sanctions_kg.store", "StoreWriter.load")]
+# the new store generation (while articles are still mapped, and after it is loaded, before the
+# switch).
+PLACES = [("sanctions_kg.pipeline", "map_article"), ("sanctions_kg.store", "ChunkLoader.add"),
+          ("sanctions_kg.store", "ChunkLoader.finish")]
 
 
 def run_broken(module: str, function: str, *args: str | Path) -> subprocess.CompletedProcess[str]:
