@@ -151,3 +151,11 @@ def test_a_pyshacl_run_stopped_at_the_cap_leaves_a_note_for_its_size(tmp_path: A
     later: list[str] = []
     runner._pyshacl(100, settings, StoppedSpawner(), tmp_path, tmp_path, later)
     assert later == ["pyshacl not run: it exceeded 5 s at 10 articles"]
+
+
+def test_warming_the_page_cache_reads_every_file_of_the_store(tmp_path: Any) -> None:
+    (tmp_path / "generations" / "000001").mkdir(parents=True)
+    (tmp_path / "generations" / "000001" / "a.sst").write_bytes(b"x" * 3_000_000)
+    (tmp_path / "b").write_bytes(b"yz")
+    (tmp_path / "current").symlink_to("generations/000001")
+    assert runner.warm_page_cache(tmp_path) == 3_000_002

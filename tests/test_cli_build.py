@@ -197,3 +197,18 @@ def test_the_sourcemap_is_written_as_json_with_one_node_per_line(tmp_path: Path)
     write_sourcemap(path, data, {})
     assert path.read_text(encoding="utf-8") == json.dumps(
         {"data": str(data), "nodes": {}}, indent=1) + "\n"
+
+
+def test_the_loading_thread_starts_with_the_first_chunk(tmp_path: Path) -> None:
+    """No thread runs while the build forks its worker processes, which happens before the
+    first chunk is full."""
+    from sanctions_kg import store
+
+    writer = store.StoreWriter(tmp_path / "store")
+    with writer.locked():
+        loader = writer.loader(writer.begin())
+        loader.add(b"<http://e/s> <http://e/p> <http://e/o> <http://e/g> .\n")
+        assert loader._thread.ident is None
+        database = loader.finish()
+    assert loader.chunks == 1
+    assert len(database) == 1

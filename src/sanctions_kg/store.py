@@ -190,8 +190,9 @@ class ChunkLoader:
         self._size = 0
         self._queue: queue.Queue[bytes | None] = queue.Queue(maxsize=1)
         self._error: BaseException | None = None
+        # Started with the first chunk, not here: the build forks its worker processes first,
+        # and a process should not fork while another of its threads may hold a lock.
         self._thread = threading.Thread(target=self._run, name="store-loader", daemon=True)
-        self._thread.start()
 
     def _run(self) -> None:
         import pyoxigraph as ox
@@ -212,6 +213,8 @@ class ChunkLoader:
 
     def _submit(self) -> None:
         if self._parts:
+            if self._thread.ident is None:  # not started yet
+                self._thread.start()
             self._queue.put(b"".join(self._parts))
             self.chunks += 1
             self._parts, self._size = [], 0
