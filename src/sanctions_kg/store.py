@@ -173,10 +173,11 @@ class ChunkLoader:
 
     Oxigraph's bulk loader holds up to a million quads per thread before it writes them out:
     building 10,000 articles with one call peaked at 2.3 GB. Loaded in chunks of
-    LOAD_CHUNK_BYTES, that build peaked at 825 MB. The loader releases the GIL, so loading one
-    chunk overlaps mapping the next articles (a build of 10,000 articles spent 90 s loading
-    after 70 s of mapping when the two ran one after the other). At most one chunk waits while
-    another loads, which bounds the memory held.
+    LOAD_CHUNK_BYTES while the articles are mapped, that build peaked at 1.4 GB. The loader
+    releases the GIL, so loading one chunk overlaps mapping the next articles (a build of 10,000
+    articles spent 90 s loading after 70 s of mapping when the two ran one after the other, and
+    119 s in all once they overlapped). At most one chunk waits while another loads, which
+    bounds the memory held.
 
     :meth:`add` takes whole N-Quads lines. :meth:`finish` loads the rest, then compacts the
     store once, so that queries read one set of files rather than one per chunk (they were up
