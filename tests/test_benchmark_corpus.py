@@ -3,33 +3,22 @@ and injected defects are exactly what validation reports."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
 import subprocess
 import sys
 from collections import Counter
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 import yaml
 
-from conftest import REPO, run_cli
+from conftest import REPO, load_script, run_cli
 
 GENERATOR = REPO / "benchmarks" / "corpus.py"
 
 
-def _load_generator() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("benchmark_corpus", GENERATOR)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
-
-
-corpus = _load_generator()
+corpus = load_script(GENERATOR, "benchmark_corpus")
 
 
 def _files(folder: Path) -> dict[str, bytes]:

@@ -3,30 +3,18 @@ times as the bounds they are."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from types import ModuleType
 from typing import Any
 
 import pytest
 
-from conftest import REPO
+from conftest import REPO, load_script
 
 RUNNER = REPO / "benchmarks" / "run.py"
 RDFLIB_TARGET = "rdflib / ours ≥ 20× for every named query at 1,000 articles"
 PYSHACL_TARGET = "pySHACL / validate ≥ 2 at 1,000 articles"
 
 
-def _load_runner() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("benchmark_run", RUNNER)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
-
-
-runner = _load_runner()
+runner = load_script(RUNNER, "benchmark_run")
 
 
 def _run(articles: int, **figures: Any) -> dict[str, Any]:

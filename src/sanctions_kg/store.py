@@ -283,23 +283,6 @@ class StoreWriter:
 
         return ChunkLoader(ox.Store(str(pending.generation.database)))
 
-    def load(self, pending: PendingGeneration, nquads: Path) -> ox.Store:
-        """Bulk-load an N-Quads file into the pending generation, a chunk at a time."""
-        loader = self.loader(pending)
-        try:
-            with nquads.open("rb") as handle:
-                rest = b""
-                while block := handle.read(LOAD_CHUNK_BYTES):
-                    block = rest + block
-                    end = block.rfind(b"\n") + 1  # a chunk ends at a line end
-                    rest = block[end:]
-                    loader.add(block[:end])
-                loader.add(rest)
-        except BaseException:
-            loader.abandon()
-            raise
-        return loader.finish()
-
     def commit(self, pending: PendingGeneration) -> Generation:
         """Make the pending generation current, atomically; prune old generations."""
         generations = self.store / GENERATIONS
