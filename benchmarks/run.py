@@ -322,7 +322,7 @@ def worker_rdflib(trig: Path, reps: int, budget: float, cap: float,
         if name in skip:
             results[name] = capped
             continue
-        text = queries.remote_text(query, queries.bind(query, {}))
+        text = queries.endpoint_text(query, queries.bind(query, {}))
         signal.setitimer(signal.ITIMER_REAL, share)
         try:
             seconds, rows, runs = _timed(lambda t=text: dataset.query(t), reps, budget)
@@ -413,7 +413,7 @@ def query_text_file(name: str, out: Path) -> Path | None:
     except ImportError:
         return None
     query = queries.named(name)
-    out.write_text(queries.remote_text(query, queries.bind(query, {})), encoding="utf-8")
+    out.write_text(queries.endpoint_text(query, queries.bind(query, {})), encoding="utf-8")
     return out
 
 

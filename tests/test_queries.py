@@ -247,7 +247,16 @@ IRAN = Value(ParamKind.IRI, ID + "state/iran")
          "ORDER BY ?s DESC(?s) ?x",
          f'SELECT DISTINCT (<{ID}state/iran> AS ?s) ?x WHERE {{ ?x skg:target <{ID}state/iran> '
          f'. FILTER(<{ID}state/iran> != "?s") }} # ?s\n'
-         f"ORDER BY (<{ID}state/iran>) DESC(<{ID}state/iran>) ?x"),
+         f"ORDER BY  DESC(<{ID}state/iran>) ?x"),
+        # a key beside others in GROUP BY or ORDER BY: dropped (rdflib cannot group by
+        # a constant); inside a call it stays the value
+        ("SELECT ?s ?x (COUNT(*) AS ?n) WHERE { ?x skg:target ?s } GROUP BY ?s ?x "
+         "ORDER BY ?x ?s",
+         f"SELECT (<{ID}state/iran> AS ?s) ?x (COUNT(*) AS ?n) WHERE {{ ?x skg:target "
+         f"<{ID}state/iran> }} GROUP BY  ?x ORDER BY ?x "),
+        ("SELECT ?s ?x WHERE { ?x skg:target ?s } ORDER BY ?s (STR(?x))",
+         f"SELECT (<{ID}state/iran> AS ?s) ?x WHERE {{ ?x skg:target <{ID}state/iran> }} "
+         "ORDER BY  (STR(?x))"),
         # in a subquery too, and GROUP BY takes a bracketed expression; $s is ?s
         ("SELECT ?s ?n WHERE { { SELECT $s (COUNT(*) AS ?n) WHERE { ?x skg:target ?s } "
          "GROUP BY ?s } }",

@@ -611,7 +611,9 @@ def substituted_text(query: Query, values: Mapping[str, Value]) -> str | None:
     outermost projection the variable becomes ``(value AS ?name)``; a subquery no longer
     projects it (the subquery and the query around it would join on one constant, which
     always matches, and SPARQL forbids assigning a variable a subquery projects); in GROUP BY
-    or ORDER BY it becomes a bracketed expression, anywhere else the value itself.
+    or ORDER BY it is dropped (a constant key changes neither the groups nor the order; some
+    engines, rdflib's among them, cannot evaluate one), or becomes a bracketed expression when
+    it is the clause's only condition; anywhere else it becomes the value itself.
     """
     if not values:
         return query.text
@@ -655,6 +657,8 @@ def substituted_text(query: Query, values: Mapping[str, Value]) -> str | None:
                 replacement = ""  # a constant on both sides of a join: nothing to join on
             elif in_projection and parens == 0:
                 replacement = f"({value} AS {token.text})"
+            elif in_modifier and parens == 0 and _other_conditions(tokens, position):
+                replacement = ""  # grouping or ordering by a constant changes nothing
             elif in_modifier and parens == 0:
                 replacement = f"({value})"
             else:
@@ -665,6 +669,28 @@ def substituted_text(query: Query, values: Mapping[str, Value]) -> str | None:
         previous = token
     pieces.append(query.text[last:])
     return "".join(pieces)
+
+
+def _other_conditions(tokens: Sequence[_Token], at: int) -> bool:
+    """Whether the GROUP BY or ORDER BY clause holding the variable at token ``at`` has a
+    condition besides it (a variable, a bracketed expression or a call, outside brackets)."""
+    start = at
+    while not (tokens[start - 1].kind == "word" and tokens[start - 1].text.upper() == "BY"):
+        start -= 1
+    parens = 0
+    for position in range(start, len(tokens)):
+        token = tokens[position]
+        word = token.text.upper() if token.kind == "word" else ""
+        if token.kind == "brace" or word in _MODIFIERS or word in _MODIFIERS_END:
+            break
+        if token.kind == "paren":
+            opening = token.text == "("
+            if opening and parens == 0 and (position == 0 or tokens[position - 1].kind != "word"):
+                return True  # a bracketed expression
+            parens += 1 if opening else -1
+        elif parens == 0 and position != at and token.kind in ("variable", "word"):
+            return True  # another variable, or a call such as ASC(…) or STR(…)
+    return False
 
 
 def _projection(tokens: Sequence[_Token], select: int) -> set[str] | None:
