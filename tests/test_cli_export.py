@@ -172,3 +172,30 @@ cli.main()
 def test_output_still_buffered_for_a_closed_reader_ends_quietly() -> None:
     # Flushed only at exit, the broken pipe would be "Exception ignored ..." and exit code 120.
     assert into_a_closed_pipe("-c", BUFFERED) == (OUTPUT_CLOSED, "")
+
+
+def test_a_command_started_with_stdout_closed_is_an_input_error(seed_build: Built) -> None:
+    # `sanctions-kg stats >&-`: before, an internal error (exit 3) naming sys.stdout.buffer.
+    done = subprocess.run([str(CLI), "stats", "--store", str(seed_build.store)],
+                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                          timeout=120, check=False, close_fds=True,
+                          preexec_fn=lambda: os.close(1))
+    assert (done.returncode, done.stderr) == (
+        2, "error: standard output is closed; redirect it (> file) or give --output where the "
+           "command has one\n")
+
+
+def test_a_failing_command_whose_stderr_is_a_closed_pipe_keeps_its_exit_code(
+    tmp_path: Path,
+) -> None:
+    # `sanctions-kg export --store none 2>&1 | true`: the message is lost, the exit code is not
+    # (before, the failed write of the message made it 1).
+    reader, writer = os.pipe()
+    os.close(reader)
+    try:
+        done = subprocess.run([str(CLI), "export", "--store", str(tmp_path / "none")],
+                              stdout=writer, stderr=writer, timeout=120, check=False,
+                              env=buffered_stdout())
+    finally:
+        os.close(writer)
+    assert done.returncode == 2

@@ -33,6 +33,7 @@ from typing import Any
 import pytest
 
 from conftest import (
+    CLI,
     REPO,
     SHAPE_FIXTURES,
     Built,
@@ -632,6 +633,33 @@ for _message in (
     "error: <file>:<line>: parameter '<name>' is declared twice",
 ):
     produces(_message)(lambda c: c.fixture("header_problems"))
+
+ASSIGNED = """\
+# title: A parameter assigned
+# question: What does a query that assigns its own parameter get?
+# param: state iri state/iran — a state
+SELECT ?state ?x WHERE {
+  ?x skg:target ?y .
+  BIND(?y AS ?state)
+}
+"""
+
+
+@produces("error: <file>:<line>:<column>: the parameter ?<name> is assigned here (AS ?<name>); "
+          "a parameter takes its value from --param or its default: assign another variable, "
+          "or drop the '# param:' line")
+def _assigned_parameter(c: Context) -> Outcome:
+    return c.cli("query", "--file", c.write("assigned.rq", ASSIGNED))
+
+
+@produces("error: standard output is closed; redirect it (> file) or give --output where the "
+          "command has one")
+def _stdout_closed(c: Context) -> Outcome:
+    done = subprocess.run([str(CLI), "stats", "--store", str(c.seed)], stdout=subprocess.DEVNULL,
+                          stderr=subprocess.PIPE, text=True, timeout=120, check=False,
+                          preexec_fn=lambda: os.close(1))
+    return Outcome(done.returncode, done.stderr)
+
 
 PARAMETERS = """\
 # title: Parameters of every kind

@@ -62,6 +62,9 @@ def test_header_gives_title_question_and_parameters(tmp_path: Path) -> None:
         ("# question: Q\n", 1, "no '# title:' line"),
         ("# title: T\n# question: Q\n# param: a iri state/x — a\n# param: a iri state/y — b\n",
          4, "parameter 'a' is declared twice"),
+        ("# title: T\n# question: Q\n# param: s iri state/x — s\nSELECT ?s ?n WHERE {\n"
+         "  { SELECT (COUNT(*) AS ?n) (skgid:y AS ?s) WHERE {} }\n}\n#", 5,
+         "the parameter ?s is assigned here (AS ?s)"),
     ],
 )
 def test_bad_headers_are_reported_with_file_and_line(

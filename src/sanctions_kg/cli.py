@@ -8,6 +8,8 @@ quietly with exit code 141.
 
 from __future__ import annotations
 
+import errno
+import io
 import os
 import sys
 from contextlib import suppress
@@ -455,54 +457,86 @@ def _output_closed() -> NoReturn:
     sys.exit(EXIT_OUTPUT_CLOSED)
 
 
+class OutputClosedError(OSError):
+    """Standard output was closed before the command started (``>&-``)."""
+
+
+class _ClosedStream(io.RawIOBase):
+    """Stands for a standard output closed at start: the first write fails (like ``ls >&-``),
+    rather than an internal error where a command reaches for ``sys.stdout.buffer``, or
+    output that is silently lost."""
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        raise OutputClosedError(errno.EBADF, "standard output is closed")
+
+
+def _tell(*lines: str) -> None:
+    """Write lines to stderr. When stderr is a closed pipe too (``cmd 2>&1 | head``), the lines
+    are lost but the exit code is not: stderr then goes to devnull."""
+    try:
+        for line in lines:
+            typer.echo(line, err=True)
+        if sys.stderr is not None:
+            sys.stderr.flush()
+    except OSError:
+        with suppress(OSError, ValueError):
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stderr.fileno())
+
+
 def main() -> None:
     """Entry point of the ``sanctions-kg`` console script."""
     from typer.exceptions import Abort, Exit, TyperException
 
     debug = "--debug" in sys.argv[1:]
+    if sys.stdout is None:  # started with stdout closed (>&-)
+        sys.stdout = io.TextIOWrapper(io.BufferedWriter(_ClosedStream()), write_through=True)
     try:
         result = app(standalone_mode=False)
-        if sys.stdout is not None:  # None when started with stdout closed (>&-)
-            sys.stdout.flush()  # a closed pipe must show here, not in the flush at exit
+        sys.stdout.flush()  # a closed pipe must show here, not in the flush at exit
     except BrokenPipeError:
         _output_closed()
+    except OutputClosedError:
+        sys.stdout = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 (held until exit)
+        _tell("error: standard output is closed; redirect it (> file) or give --output where "
+              "the command has one")
+        sys.exit(2)
     except SystemExit as ended:  # typer turns a broken pipe in a command into SystemExit(1)
         if not isinstance(ended.__context__, BrokenPipeError):
             raise
         _output_closed()
     except SanctionsKGError as error:
         report = getattr(error, "report", None)
-        if report is not None:
-            typer.echo(str(report), err=True)
-        for line in str(error).splitlines() or [type(error).__name__]:
-            typer.echo(f"error: {line}", err=True)
+        lines = [str(report)] if report is not None else []
+        _tell(*lines, *(f"error: {line}" for line in
+                        str(error).splitlines() or [type(error).__name__]))
         sys.exit(error.exit_code)
     except Exit as done:
         sys.exit(done.exit_code)
     except Abort:
-        typer.echo("aborted", err=True)
+        _tell("aborted")
         sys.exit(130)
     except TyperException as usage:
         show = getattr(usage, "show", None)
         if callable(show):
             show()
         else:
-            typer.echo(f"error: {usage.format_message()}", err=True)
+            _tell(f"error: {usage.format_message()}")
         sys.exit(2)
     except KeyboardInterrupt:
-        typer.echo("interrupted", err=True)
+        _tell("interrupted")
         sys.exit(130)
     except Exception as bug:  # the one place unexpected exceptions are caught
         if debug:
             import traceback
 
             traceback.print_exc()
-        typer.echo(
-            f"internal error (a bug in sanctions-kg): {type(bug).__name__}: {bug}; "
-            "run again with --debug for the traceback and report it",
-            err=True,
-        )
+        _tell(f"internal error (a bug in sanctions-kg): {type(bug).__name__}: {bug}; "
+              "run again with --debug for the traceback and report it")
         sys.exit(3)
     if result == 130:  # typer turns Ctrl-C inside a command into exit code 130
-        typer.echo("interrupted", err=True)
+        _tell("interrupted")
     sys.exit(result if isinstance(result, int) else 0)

@@ -283,9 +283,30 @@ def parse_header(text: str, file: Path) -> tuple[str, str, tuple[Parameter, ...]
                 Location(file, number), f"parameter '{parameter.name}' is declared twice"
             ))
         parameters.append(parameter)
+    problems.extend(_assigned_parameters(text, file, {p.name for p in parameters}))
     if problems:
         raise InputError(problems)
     return title[0], question[0], tuple(parameters)
+
+
+def _assigned_parameters(text: str, file: Path, names: set[str]) -> list[Problem]:
+    """A parameter the query assigns itself (``BIND(… AS ?name)``, ``(… AS ?name)``) could not
+    take the value given to it: an endpoint would reject the query (the VALUES clause that
+    binds a parameter there may not meet a variable assigned in the same scope), and the
+    embedded store would quietly filter by it."""
+    problems: list[Problem] = []
+    previous: _Token | None = None
+    for token in _tokens(text):
+        if (token.kind == "variable" and token.text[1:] in names and previous is not None
+                and previous.kind == "word" and previous.text.upper() == "AS"):
+            problems.append(Problem(
+                _text_location(text, file, token.start),
+                f"the parameter {token.text} is assigned here (AS {token.text}); a parameter "
+                "takes its value from --param or its default: assign another variable, or "
+                "drop the '# param:' line",
+            ))
+        previous = token
+    return problems
 
 
 def _parse_param(text: str) -> Parameter:
@@ -471,9 +492,13 @@ def query_form(query: Query) -> QueryForm | None:
 
 
 def _location(query: Query, offset: int) -> Location:
-    line = query.text.count("\n", 0, offset) + 1
-    column = offset - (query.text.rfind("\n", 0, offset) + 1) + 1
-    return Location(Path(query.source), line, column)
+    return _text_location(query.text, Path(query.source), offset)
+
+
+def _text_location(text: str, file: Path, offset: int) -> Location:
+    line = text.count("\n", 0, offset) + 1
+    column = offset - (text.rfind("\n", 0, offset) + 1) + 1
+    return Location(file, line, column)
 
 
 def endpoint_text(query: Query, values: Mapping[str, Value]) -> str:
