@@ -202,3 +202,50 @@ def test_a_server_error_shows_the_servers_message(seed_build: Built,
     assert err == (f"error: the upload of graph <{graph}> failed: {fake_store.url} answered "
                    "HTTP 500 Internal Server Error: Transaction aborted: disk full; see the "
                    "server's log\n")
+
+
+STALE = "https://w3id.org/sanctions-kg/graph/article/an-article-since-removed"
+FOREIGN = "http://example.org/graph/someone-else"
+
+
+def insert_graphs(base: str, *graphs: str) -> None:
+    """Put one triple in each graph on the server, with SPARQL Update."""
+    import urllib.request
+
+    data = " ".join(f"GRAPH <{g}> {{ <urn:s> <urn:p> \"{g}\" }}" for g in graphs)
+    request = urllib.request.Request(f"{base}/update", data=f"INSERT DATA {{ {data} }}".encode(),
+                                     headers={"Content-Type": "application/sparql-update"})
+    with urllib.request.urlopen(request, timeout=30) as answer:
+        assert answer.status in (200, 204)
+
+
+def test_prune_deletes_only_the_project_graphs_the_store_does_not_have(
+    oxigraph_server: str, seed_build: Built
+) -> None:
+    insert_graphs(oxigraph_server, STALE, FOREIGN)
+    store_url, query_url = f"{oxigraph_server}/store", f"{oxigraph_server}/query"
+    code, out, err = push(seed_build.store, "--graph-store", store_url, "--endpoint", query_url)
+    assert code == 0, err
+    assert "Removed" not in out
+    assert {STALE, FOREIGN} <= set(server_counts(oxigraph_server)), "kept without --prune"
+
+    code, out, err = push(seed_build.store, "--graph-store", store_url, "--endpoint", query_url,
+                          "--prune")
+    assert code == 0, err
+    assert out.splitlines()[-2:] == ["Removed 1 graph that the store does not have:",
+                                     f"  {STALE}"]
+    assert server_counts(oxigraph_server) == {**local_counts(seed_build.store), FOREIGN: 1}
+
+    code, out, err = push(seed_build.store, "--graph-store", store_url, "--endpoint", query_url,
+                          "--prune")
+    assert code == 0, err
+    assert out.splitlines()[-1] == "Removed 0 graphs that the store does not have."
+
+
+def test_prune_needs_an_endpoint(oxigraph_server: str, seed_build: Built) -> None:
+    insert_graphs(oxigraph_server, STALE)
+    code, out, err = push(seed_build.store, "--graph-store", f"{oxigraph_server}/store",
+                          "--prune")
+    assert (code, out, err) == (2, "", "error: --prune needs --endpoint: the server's graphs are "
+                                       "listed with a SPARQL query; give its query URL\n")
+    assert server_counts(oxigraph_server) == {STALE: 1}, "nothing is pushed or removed"

@@ -1078,6 +1078,31 @@ def _count_not_json(c: Context) -> Outcome:
     return c.push(c.fake.url, "--endpoint", c.fake.url)
 
 
+@produces("error: <url> did not answer the query listing its graphs with SPARQL JSON results; "
+          "check that --endpoint is the store's SPARQL query URL")
+def _graph_list_not_json(c: Context) -> Outcome:
+    from sanctions_kg import store
+
+    # A store of one graph of one triple: one JSON answer then serves the count query (n is 1)
+    # and lacks the ?g that the listing query wants.
+    writer = store.StoreWriter(c.tmp / "one-graph")
+    with writer.locked():
+        pending = writer.begin()
+        loader = writer.loader(pending)
+        loader.add(b'<urn:s> <urn:p> "o" <https://w3id.org/sanctions-kg/graph/reference> .\n')
+        loader.finish()
+        writer.commit(pending)
+    c.fake.graphs[""] = b'{"results": {"bindings": [{"n": {"type": "literal", "value": "1"}}]}}'
+    return c.cli("push", "--store", c.tmp / "one-graph", "--graph-store", c.fake.url,
+                 "--endpoint", c.fake.url, "--prune")
+
+
+@produces("error: --prune needs --endpoint: the server's graphs are listed with a SPARQL query; "
+          "give its query URL")
+def _prune_without_endpoint(c: Context) -> Outcome:
+    return c.push(c.fake.url, "--prune")
+
+
 class _Keeps(dict[str, bytes]):
     """Graphs of a fake Graph Store that keeps something other than what was sent."""
 

@@ -239,11 +239,19 @@ def push(
         typer.Option(metavar="SECONDS",
                      help="Time allowed for each network operation; 0 for no limit."),
     ] = 30.0,
+    prune: Annotated[
+        bool,
+        typer.Option("--prune",
+                     help="Then delete the server's sanctions-kg graphs that the store does not "
+                          "have (needs --endpoint); other graphs are never touched."),
+    ] = False,
 ) -> None:
     """Upload every named graph of the store to a triplestore and verify the triple counts.
 
     Each graph replaces the graph of the same name on the server (Graph Store Protocol PUT),
     so pushing twice leaves the same content, and rerunning an interrupted push completes it.
+    With --prune the server then mirrors the store: graphs of articles removed from the corpus
+    are deleted there too.
 
     Example: sanctions-kg push --graph-store http://localhost:7878/store --endpoint http://localhost:7878/query
     """
@@ -260,7 +268,8 @@ def push(
                 typer.echo(f"pushed {event.number}/{event.graphs} <{event.graph}>", err=True)
 
         report = run_push(store_path(store), graph_store=graph_store, endpoint=endpoint,
-                          auth_env=auth_env, timeout=timeout or None, progress=progress)
+                          auth_env=auth_env, timeout=timeout or None, progress=progress,
+                          prune=prune)
     noun = "graph" if len(report.graphs) == 1 else "graphs"
     typer.echo(f"Pushed {len(report.graphs)} {noun} to {report.graph_store} in "
                f"{report.seconds:.2f} s; counts checked {report.verification.value} "
@@ -269,6 +278,12 @@ def push(
     for graph in report.graphs:
         typer.echo(f"  {graph.local_triples:>9} {graph.remote_triples:>9}  {graph.graph}")
     typer.echo(f"  {report.local_triples:>9} {report.remote_triples:>9}  total")
+    if prune:
+        noun = "graph" if len(report.removed) == 1 else "graphs"
+        typer.echo(f"Removed {len(report.removed)} {noun} that the store does not have"
+                   + (":" if report.removed else "."))
+        for removed in report.removed:
+            typer.echo(f"  {removed}")
 
 
 @app.command()

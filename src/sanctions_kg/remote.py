@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 from email.message import Message
 from enum import Enum
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Final
+from typing import IO, TYPE_CHECKING, Final, TypeVar
 
 from .errors import RemoteError, UsageError
 
@@ -57,6 +57,7 @@ MESSAGE_LIMIT: Final = 300
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _TOKEN68 = re.compile(r"[A-Za-z0-9\-._~+/]+=*")
 #: One item of a WWW-Authenticate header: a scheme name, or ``name=value`` (value maybe quoted).
+_T = TypeVar("_T")
 _CHALLENGE_ITEM = re.compile(
     r"([!#$%&'*+\-.^_`|~0-9A-Za-z]+)(?:[ \t]*=[ \t]*(\"(?:[^\"\\]|\\.)*\"|[^,\s]*))?"
 )
@@ -596,6 +597,8 @@ class PushReport:
     verified_at: str
     graphs: tuple[GraphPush, ...]
     seconds: float
+    #: Graphs of sanctions-kg that the server held and the store does not (``prune``), removed.
+    removed: tuple[str, ...] = ()
 
     @property
     def local_triples(self) -> int:
@@ -614,15 +617,21 @@ def push(
     auth_env: str | None = None,
     timeout: float | None = DEFAULT_TIMEOUT,
     progress: Callable[[PushProgress], None] | None = None,
+    prune: bool = False,
 ) -> PushReport:
     """Replace each named graph of the store on a server, then check its triple count there.
 
     ``graph_store`` is the server's Graph Store Protocol URL; each graph goes up as sorted
     N-Triples with ``PUT ?graph=<IRI>``, which replaces it whole. The counts are then read
     through ``endpoint`` (a SPARQL query URL) when given, else by reading each graph back.
-    Graphs the server holds but the store does not are left alone.
-    Raises UsageError (bad URL, credentials variable or timeout), StoreError (no store) or
-    RemoteError (network, HTTP error, or a count that differs, naming the graph).
+    Graphs the server holds but the store does not are left alone, unless ``prune``: then,
+    once every graph is up, the server's graphs in sanctions-kg's graph namespace that the
+    store does not have (an article removed from the corpus) are deleted (``DELETE
+    ?graph=<IRI>``), found with a query to ``endpoint``, which ``prune`` needs. Graphs outside
+    that namespace are never touched.
+    Raises UsageError (bad URL, credentials variable or timeout, prune without endpoint),
+    StoreError (no store) or RemoteError (network, HTTP error, or a count that differs, naming
+    the graph).
     """
     import pyoxigraph as ox
 
@@ -631,6 +640,9 @@ def push(
     graph_store = check_url(graph_store, option="--graph-store")
     if endpoint is not None:
         endpoint = check_url(endpoint, option="--endpoint")
+    elif prune:
+        raise UsageError("--prune needs --endpoint: the server's graphs are listed with a "
+                         "SPARQL query; give its query URL")
     client = _Client(credentials_from_env(auth_env), _check_timeout(timeout))
     store = open_read(store_dir)
     names = sorted(g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode))
@@ -639,13 +651,34 @@ def push(
     pushed = tuple(
         target.push_graph(store, graph, number) for number, graph in enumerate(names, start=1)
     )
+    removed: tuple[str, ...] = ()
+    if prune and endpoint is not None:
+        removed = tuple(sorted(set(_project_graphs(client, endpoint)) - set(names)))
+        for graph in removed:
+            client.request("DELETE", graph_url(graph_store, graph), shown=graph_store,
+                           action=f"the removal of graph <{graph}>", headers={},
+                           accept_status=frozenset({404}))  # gone meanwhile: as asked
     return PushReport(
         graph_store=graph_store,
         verification=Verification.SPARQL_QUERY if endpoint else Verification.GRAPH_STORE_READ,
         verified_at=endpoint or graph_store,
         graphs=pushed,
         seconds=time.perf_counter() - started,
+        removed=removed,
     )
+
+
+def _project_graphs(client: _Client, endpoint: str) -> list[str]:
+    """The named graphs on the server whose IRI is in sanctions-kg's graph namespace."""
+    from .namespaces import GRAPH
+
+    query = (f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?s ?p ?o }} "
+             f"FILTER(STRSTARTS(STR(?g), \"{GRAPH}\")) }}")
+    return _json_answer(client, endpoint, query, "listing the server's graphs",
+                        "the query listing its graphs",
+                        lambda rows: [row["g"]["value"] for row in rows
+                                      if row["g"]["type"] == "uri"
+                                      and row["g"]["value"].startswith(GRAPH)])
 
 
 @dataclass(frozen=True)
@@ -698,15 +731,22 @@ class _Target:
 
 def _count_by_query(client: _Client, endpoint: str, graph: str) -> int:
     query = f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"
-    answer = _query(client, endpoint, query, accept=SPARQL_JSON,
-                    action=f"counting the triples of graph <{graph}>")
+    return _json_answer(client, endpoint, query, f"counting the triples of graph <{graph}>",
+                        f"the count query for graph <{graph}>",
+                        lambda rows: int(rows[0]["n"]["value"]))
+
+
+def _json_answer(client: _Client, endpoint: str, query: str, action: str, what: str,
+                 read: Callable[[list[dict[str, dict[str, str]]]], _T]) -> _T:
+    """Run a SELECT query on the endpoint and read its SPARQL JSON bindings with ``read``;
+    RemoteError when the answer is not the SPARQL JSON that ``read`` expects."""
+    answer = _query(client, endpoint, query, accept=SPARQL_JSON, action=action)
     try:
-        results = json.loads(answer.body)
-        return int(results["results"]["bindings"][0]["n"]["value"])
+        return read(json.loads(answer.body)["results"]["bindings"])
     except (ValueError, KeyError, IndexError, TypeError):
         raise RemoteError(
-            f"{endpoint} did not answer the count query for graph <{graph}> with SPARQL JSON "
-            "results; check that --endpoint is the store's SPARQL query URL"
+            f"{endpoint} did not answer {what} with SPARQL JSON results; check that "
+            "--endpoint is the store's SPARQL query URL"
         ) from None
 
 
