@@ -59,6 +59,10 @@ QUICK_SIZES = (1, 10)
 SEED = 1
 CAP_SECONDS = 900.0
 QUICK_CAP_SECONDS = 10.0
+#: The corpus size at which validate and the pySHACL CLI are compared on injected defects (the
+#: smallest size with --quick), and how many defects: three of each kind the generator injects.
+DEFECTS_AT = 100
+DEFECTS = 9
 OURS_CAP_SECONDS = 3600.0  # a build or validate run longer than this stops the benchmark's wait
 FEW_SECONDS = 3.0  # repeat a measurement only when one run takes less than this
 CLI_QUERY = "sanctions-on-iran"
@@ -322,7 +326,10 @@ def worker_rdflib(trig: Path, reps: int, budget: float, cap: float,
         if name in skip:
             results[name] = capped
             continue
-        text = queries.endpoint_text(query, queries.bind(query, {}))
+        # VALUES, as a hand-written rdflib query would bind them (initBindings does the
+        # same): with the values written in, rdflib 7 answers some queries that have no
+        # solution with one row of unbound variables.
+        text = queries.remote_text(query, queries.bind(query, {}))
         signal.setitimer(signal.ITIMER_REAL, share)
         try:
             seconds, rows, runs = _timed(lambda t=text: dataset.query(t), reps, budget)
@@ -365,6 +372,7 @@ class Settings:
     capped_queries: set[str] = field(default_factory=set)  # rdflib queries out of time
     capped_ours: set[str] = field(default_factory=set)  # our queries out of time
     validate_counts: str = ""  # what the last validate found, to set beside pySHACL's
+    defects_at: int | None = None  # the size of the defects comparison
 
     @property
     def reps(self) -> int:
@@ -461,9 +469,79 @@ def measure_size(articles: int, settings: Settings, work: Path, corpus_dir: Path
 
     run.update(_validate(articles, settings, spawn, store, notes))
     run.update(_pyshacl(articles, settings, spawn, out, work, notes))
+    if articles == settings.defects_at:
+        run["defects_check"] = _defects(articles, settings, spawn, work, notes)
     run.update(_queries(articles, settings, spawn, store, out, work, oxstore, notes))
     run["notes"] = notes
     return run
+
+
+def _defects(articles: int, settings: Settings, spawn: Spawner, work: Path,
+             notes: list[str]) -> dict[str, Any] | None:
+    """validate and the pySHACL CLI on a corpus of this size with known defects injected: the
+    same results (severity, focus, path, value, shape, constraint), and every injected defect
+    among validate's violations? None when it could not be measured (a note says why)."""
+    if settings.shapes is None or "pyshacl" in settings.capped:
+        notes.append("defects comparison not run: pySHACL is not available at this size")
+        return None
+    count = min(DEFECTS, articles)
+    log(f"[{articles}] {count} injected defects: sanctions-kg validate and pyshacl")
+    data, out, store = work / "defects-corpus", work / "defects-build", work / "defects-store"
+    summary = corpus.generate(data, articles=articles, seed=settings.seed, defects=count)
+    built = spawn.run("defects-build", [settings.cli, "build", "--data", data, "--no-validate",
+                                        "--out", out, "--store", store],
+                      timeout=settings.ours_cap)
+    ours, theirs = work / "defects-validate.ttl", work / "defects-pyshacl.ttl"
+    validated = spawn.run("defects-validate", [
+        settings.cli, "validate", "--store", store, "--format", "turtle", "--output", ours],
+        timeout=settings.ours_cap)
+    checked = spawn.run("defects-pyshacl", [
+        settings.pyshacl, "-s", settings.shapes, "-i", "none", "-f", "turtle", "-o", theirs,
+        out / "sanctions-kg.ttl"], timeout=settings.cap, limit_memory=True)
+    failed = [(name, m.code) for name, m in (("build", built), ("validate", validated),
+                                             ("pyshacl", checked))
+              if m.timed_out or m.code not in ((0,) if name == "build" else (0, 1))]
+    if failed:
+        name, code = failed[0]
+        notes.append(f"defects comparison not measured: {name} failed or ran out of time "
+                     f"(exit {code}): {spawn.tail(f'defects-{name}')}")
+        return None
+    from collections import Counter
+
+    from sanctions_kg.validation import Severity
+
+    ours_results, theirs_results = report_results(ours), report_results(theirs)
+    violations = {r.focus for r in ours_results if r.severity is Severity.VIOLATION}
+    missing = sorted(d.focus for d in summary.defects if d.focus not in violations)
+    only_ours = Counter(ours_results) - Counter(theirs_results)
+    only_theirs = Counter(theirs_results) - Counter(ours_results)
+    record = {
+        "injected": count,
+        "injected_found": count - len(missing),
+        "results": len(ours_results),
+        "violations": sum(1 for r in ours_results if r.severity is Severity.VIOLATION),
+        "pyshacl_results": len(theirs_results),
+        "only_ours": sum(only_ours.values()),
+        "only_pyshacl": sum(only_theirs.values()),
+    }
+    notes.append(
+        f"{count} injected defects: validate reported {record['results']} results "
+        f"({record['violations']} violations, {record['injected_found']} of the {count} "
+        f"defects among them), pySHACL {record['pyshacl_results']}; results only one of them "
+        f"reported: {record['only_ours']} ours, {record['only_pyshacl']} pySHACL's"
+        + (f"; defects not reported: {', '.join(missing)}" if missing else ""))
+    return record
+
+
+def report_results(path: Path) -> list[Any]:
+    """The results of a SHACL validation report in Turtle, as comparable values."""
+    import rdflib
+
+    from sanctions_kg.validation import pyshacl_raw_results
+
+    graph = rdflib.Graph()
+    graph.parse(path, format="turtle")
+    return pyshacl_raw_results(graph)
 
 
 def _tree_note(what: str, runs: Sequence[Measured]) -> str:
@@ -879,6 +957,20 @@ def targets(document: dict[str, Any]) -> list[tuple[str, str, str]]:
     shacl = pyshacl_ratio(medium) if medium else None
     rows.append(("pySHACL / validate ≥ 2 at 1,000 articles",
                  *every_at_least([shacl] if shacl else [], 2, 1)))
+    checked = next(((r["articles"], r["defects_check"]) for r in runs
+                    if r.get("defects_check")), None)
+    if checked is None:
+        rows.append((f"validate and pySHACL report the same results at {DEFECTS_AT} articles "
+                     "with injected defects", "–", verdict(None)))
+    else:
+        size, found = checked
+        same = found["only_ours"] == 0 and found["only_pyshacl"] == 0
+        rows.append((f"validate and pySHACL report the same results at {size:,} articles with "
+                     "injected defects",
+                     f"{found['results']} results each, {found['injected_found']} of "
+                     f"{found['injected']} defects found" if same else
+                     f"{found['only_ours']} only ours, {found['only_pyshacl']} only pySHACL's",
+                     verdict(same and found["injected_found"] == found["injected"])))
     seconds = large.get("validate_s") if large else None
     rows.append(("validate < 10 min at 10,000 articles", f"{seconds:.0f} s" if seconds else "–",
                  verdict(None if seconds is None else seconds < 600)))
@@ -1031,7 +1123,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     shapes = merged_shapes(resources.shapes_dir(), work / "shapes.ttl")
     settings = Settings(quick=options.quick, seed=options.seed, cli=BIN / "sanctions-kg",
                         oxigraph=BIN / "oxigraph", pyshacl=BIN / "pyshacl", shapes=shapes,
-                        cap=options.cap or (QUICK_CAP_SECONDS if options.quick else CAP_SECONDS))
+                        cap=options.cap or (QUICK_CAP_SECONDS if options.quick else CAP_SECONDS),
+                        defects_at=min(sizes) if options.quick else
+                        (DEFECTS_AT if DEFECTS_AT in sizes else None))
     for tool in (settings.cli, settings.oxigraph, settings.pyshacl):
         if not tool.is_file():
             parser.error(f"{tool} not found; run `make bench` (it installs the dev tools)")

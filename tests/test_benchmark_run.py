@@ -147,3 +147,43 @@ def test_warming_the_page_cache_reads_every_file_of_the_store(tmp_path: Any) -> 
     (tmp_path / "b").write_bytes(b"yz")
     (tmp_path / "current").symlink_to("generations/000001")
     assert runner.warm_page_cache(tmp_path) == 3_000_002
+
+
+DEFECTS_TARGET = ("validate and pySHACL report the same results at 100 articles with injected "
+                  "defects")
+
+
+@pytest.mark.parametrize(("check", "expected"), [
+    pytest.param({"injected": 9, "injected_found": 9, "results": 78, "violations": 9,
+                  "pyshacl_results": 78, "only_ours": 0, "only_pyshacl": 0},
+                 ("78 results each, 9 of 9 defects found", "met"), id="same"),
+    pytest.param({"injected": 9, "injected_found": 9, "results": 78, "violations": 9,
+                  "pyshacl_results": 79, "only_ours": 0, "only_pyshacl": 1},
+                 ("0 only ours, 1 only pySHACL's", "missed"), id="pyshacl-finds-more"),
+    pytest.param({"injected": 9, "injected_found": 8, "results": 77, "violations": 8,
+                  "pyshacl_results": 77, "only_ours": 0, "only_pyshacl": 0},
+                 ("77 results each, 8 of 9 defects found", "missed"), id="defect-missed"),
+    pytest.param(None, ("–", "not measured"), id="not-run"),
+])
+def test_the_defects_comparison_has_its_own_target(check: dict[str, int] | None,
+                                                    expected: tuple[str, str]) -> None:
+    document = _document(_run(1), _run(100, defects_check=check), _run(1000))
+    assert _target(document, DEFECTS_TARGET) == expected
+
+
+def test_a_report_s_results_are_read_from_its_turtle(tmp_path: Any) -> None:
+    """What the defects comparison compares: one value per sh:result of the report."""
+    report = tmp_path / "report.ttl"
+    report.write_text("""
+@prefix sh: <http://www.w3.org/ns/shacl#> .
+[] a sh:ValidationReport ; sh:conforms false ;
+  sh:result [ a sh:ValidationResult ; sh:focusNode <urn:a> ; sh:resultSeverity sh:Violation ;
+              sh:sourceShape <urn:shape> ;
+              sh:sourceConstraintComponent sh:SPARQLConstraintComponent ; sh:resultMessage "m" ] ,
+            [ a sh:ValidationResult ; sh:focusNode <urn:b> ; sh:resultSeverity sh:Info ;
+              sh:sourceShape <urn:shape> ;
+              sh:sourceConstraintComponent sh:SPARQLConstraintComponent ] .
+""", encoding="utf-8")
+    results = runner.report_results(report)
+    assert sorted((r.focus, r.severity.name) for r in results) == [("urn:a", "VIOLATION"),
+                                                                  ("urn:b", "INFO")]

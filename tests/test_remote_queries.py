@@ -137,7 +137,11 @@ def test_the_text_sent_answers_on_another_engine_as_on_the_embedded_store(
 ) -> None:
     """The text an endpoint gets is plain SPARQL 1.1, not Oxigraph's dialect: rdflib, a second
     engine, gives the embedded store's rows for every named query (it cannot group by a
-    constant, which the text therefore never does when the clause has other keys)."""
+    constant, which the text therefore never does when the clause has other keys).
+
+    Every answer on the seed has rows: where a query has no solution, rdflib 7 answers this
+    text with one row of unbound variables (its bug; Oxigraph answers none), which is why the
+    benchmark gives rdflib the VALUES text instead."""
     import rdflib
 
     assert isinstance(rdflib_dataset, rdflib.Dataset)
@@ -146,5 +150,6 @@ def test_the_text_sent_answers_on_another_engine_as_on_the_embedded_store(
     rows = [tuple("" if term is None else str(term) for term in row)  # type: ignore[union-attr]
             for row in result]
     expected_header, expected_rows = run(store, query)
+    assert expected_rows
     assert header == expected_header
     assert sorted(rows) == sorted(expected_rows)
