@@ -43,13 +43,16 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(HERE))
 
 import corpus  # noqa: E402  (benchmarks/ is not a package on the import path)
+
+if TYPE_CHECKING:
+    from sanctions_kg.validation import RawResult
 
 RESULTS = HERE / "results"
 CORPORA = HERE / "corpus"
@@ -533,7 +536,7 @@ def _defects(articles: int, settings: Settings, spawn: Spawner, work: Path,
     return record
 
 
-def report_results(path: Path) -> list[Any]:
+def report_results(path: Path) -> list[RawResult]:
     """The results of a SHACL validation report in Turtle, as comparable values."""
     import rdflib
 

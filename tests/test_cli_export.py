@@ -185,17 +185,19 @@ def test_a_command_started_with_stdout_closed_is_an_input_error(seed_build: Buil
            "command has one\n")
 
 
+@pytest.mark.parametrize("args", [("export", "--store", "none"), ("push", "--bogus")],
+                         ids=["input-error", "usage-error"])
 def test_a_failing_command_whose_stderr_is_a_closed_pipe_keeps_its_exit_code(
-    tmp_path: Path,
+    tmp_path: Path, args: tuple[str, ...]
 ) -> None:
     # `sanctions-kg export --store none 2>&1 | true`: the message is lost, the exit code is not
-    # (before, the failed write of the message made it 1).
+    # (before, the failed write of the message made it 1). A usage error is printed by the
+    # command-line parser, its own way.
     reader, writer = os.pipe()
     os.close(reader)
     try:
-        done = subprocess.run([str(CLI), "export", "--store", str(tmp_path / "none")],
-                              stdout=writer, stderr=writer, timeout=120, check=False,
-                              env=buffered_stdout())
+        done = subprocess.run([str(CLI), *args], stdout=writer, stderr=writer, timeout=120,
+                              check=False, env=buffered_stdout(), cwd=tmp_path)
     finally:
         os.close(writer)
     assert done.returncode == 2

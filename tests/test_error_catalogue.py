@@ -1097,6 +1097,15 @@ def _graph_list_not_json(c: Context) -> Outcome:
                  "--endpoint", c.fake.url, "--prune")
 
 
+@produces("error: <store>: the store has no graphs, and --prune would delete every sanctions-kg "
+          "graph on the server; check --store, or build first")
+def _prune_empty_store(c: Context) -> Outcome:
+    from test_cli_push import empty_store
+
+    return c.cli("push", "--store", empty_store(c.tmp / "empty"), "--graph-store", c.fake.url,
+                 "--endpoint", c.fake.url, "--prune")
+
+
 @produces("error: --prune needs --endpoint: the server's graphs are listed with a SPARQL query; "
           "give its query URL")
 def _prune_without_endpoint(c: Context) -> Outcome:

@@ -260,6 +260,12 @@ IRAN = Value(ParamKind.IRI, ID + "state/iran")
         ("SELECT ?s ?x WHERE { ?x skg:target ?s } ORDER BY ?s (STR(?x))",
          f"SELECT (<{ID}state/iran> AS ?s) ?x WHERE {{ ?x skg:target <{ID}state/iran> }} "
          "ORDER BY  (STR(?x))"),
+        # a bracketed key first; a clause of parameters only keeps them, bracketed
+        ("SELECT ?s ?k (COUNT(*) AS ?n) WHERE { ?x skg:target ?s } GROUP BY (STR(?x) AS ?k) ?s "
+         "ORDER BY ?s ?s",
+         f"SELECT (<{ID}state/iran> AS ?s) ?k (COUNT(*) AS ?n) WHERE {{ ?x skg:target "
+         f"<{ID}state/iran> }} GROUP BY (STR(?x) AS ?k)  "
+         f"ORDER BY (<{ID}state/iran>) (<{ID}state/iran>)"),
         # in a subquery too, and GROUP BY takes a bracketed expression; $s is ?s
         ("SELECT ?s ?n WHERE { { SELECT $s (COUNT(*) AS ?n) WHERE { ?x skg:target ?s } "
          "GROUP BY ?s } }",

@@ -7,6 +7,7 @@ import dataclasses
 import io
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 import pytest
@@ -19,6 +20,9 @@ from sanctions_kg.remote import push
 from sanctions_kg.results import ResultFormat
 from sanctions_kg.store import open_read
 from test_named_queries import CATALOGUE, OTHER_VALUES, Row, answer, run
+
+if TYPE_CHECKING:
+    import rdflib
 
 #: A query that ``substituted_text`` does not cover (``SELECT *``), so it is sent with VALUES.
 SELECT_ALL = """\
@@ -123,7 +127,7 @@ def test_a_syntax_error_is_located_in_the_file_as_on_the_embedded_store(
 
 
 @pytest.fixture(scope="module")
-def rdflib_dataset(seed_build: Built) -> object:
+def rdflib_dataset(seed_build: Built) -> rdflib.Dataset:
     import rdflib
 
     dataset = rdflib.Dataset(default_union=True)
@@ -133,7 +137,7 @@ def rdflib_dataset(seed_build: Built) -> object:
 
 @pytest.mark.parametrize("query", CATALOGUE, ids=lambda q: q.name)
 def test_the_text_sent_answers_on_another_engine_as_on_the_embedded_store(
-    rdflib_dataset: object, store: ox.Store, query: queries.Query
+    rdflib_dataset: rdflib.Dataset, store: ox.Store, query: queries.Query
 ) -> None:
     """The text an endpoint gets is plain SPARQL 1.1, not Oxigraph's dialect: rdflib, a second
     engine, gives the embedded store's rows for every named query (it cannot group by a
@@ -142,9 +146,6 @@ def test_the_text_sent_answers_on_another_engine_as_on_the_embedded_store(
     Every answer on the seed has rows: where a query has no solution, rdflib 7 answers this
     text with one row of unbound variables (its bug; Oxigraph answers none), which is why the
     benchmark gives rdflib the VALUES text instead."""
-    import rdflib
-
-    assert isinstance(rdflib_dataset, rdflib.Dataset)
     result = rdflib_dataset.query(queries.endpoint_text(query, queries.bind(query, {})))
     header = [str(variable) for variable in result.vars or []]
     rows = [tuple("" if term is None else str(term) for term in row)  # type: ignore[union-attr]

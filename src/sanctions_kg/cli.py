@@ -12,7 +12,8 @@ import errno
 import io
 import os
 import sys
-from contextlib import suppress
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
@@ -476,10 +477,10 @@ class OutputClosedError(OSError):
     """Standard output was closed before the command started (``>&-``)."""
 
 
-class _ClosedStream(io.RawIOBase):
-    """Stands for a standard output closed at start: the first write fails (like ``ls >&-``),
-    rather than an internal error where a command reaches for ``sys.stdout.buffer``, or
-    output that is silently lost."""
+class _ClosedStream(io.BufferedIOBase):
+    """Stands for a standard output closed at start: every write fails at once (like
+    ``ls >&-``), rather than an internal error where a command reaches for
+    ``sys.stdout.buffer``, or output that is silently lost."""
 
     def writable(self) -> bool:
         return True
@@ -488,12 +489,12 @@ class _ClosedStream(io.RawIOBase):
         raise OutputClosedError(errno.EBADF, "standard output is closed")
 
 
-def _tell(*lines: str) -> None:
-    """Write lines to stderr. When stderr is a closed pipe too (``cmd 2>&1 | head``), the lines
-    are lost but the exit code is not: stderr then goes to devnull."""
+@contextmanager
+def _stderr_may_be_closed() -> Iterator[None]:
+    """Write to stderr in the block. When stderr is a closed pipe too (``cmd 2>&1 | head``),
+    what is written is lost but the exit code is not: stderr then goes to devnull."""
     try:
-        for line in lines:
-            typer.echo(line, err=True)
+        yield
         if sys.stderr is not None:
             sys.stderr.flush()
     except OSError:
@@ -502,20 +503,40 @@ def _tell(*lines: str) -> None:
             os.dup2(devnull, sys.stderr.fileno())
 
 
+def _tell(*lines: str) -> None:
+    """Write lines to stderr (see ``_stderr_may_be_closed``)."""
+    with _stderr_may_be_closed():
+        for line in lines:
+            typer.echo(line, err=True)
+
+
 def main() -> None:
     """Entry point of the ``sanctions-kg`` console script."""
+    closed = sys.stdout is None  # started with stdout closed (>&-)
+    if closed:
+        with suppress(OSError):  # hold descriptor 1, so that no file opened later gets it
+            held = os.open(os.devnull, os.O_WRONLY)
+            if held != 1:
+                os.dup2(held, 1)
+                os.close(held)
+        sys.stdout = io.TextIOWrapper(_ClosedStream(), encoding="utf-8", write_through=True)
+    try:
+        _main()
+    finally:
+        if closed:  # nothing left for the flush at exit to fail on
+            sys.stdout = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115
+
+
+def _main() -> None:
     from typer.exceptions import Abort, Exit, TyperException
 
     debug = "--debug" in sys.argv[1:]
-    if sys.stdout is None:  # started with stdout closed (>&-)
-        sys.stdout = io.TextIOWrapper(io.BufferedWriter(_ClosedStream()), write_through=True)
     try:
         result = app(standalone_mode=False)
         sys.stdout.flush()  # a closed pipe must show here, not in the flush at exit
     except BrokenPipeError:
         _output_closed()
     except OutputClosedError:
-        sys.stdout = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 (held until exit)
         _tell("error: standard output is closed; redirect it (> file) or give --output where "
               "the command has one")
         sys.exit(2)
@@ -537,7 +558,8 @@ def main() -> None:
     except TyperException as usage:
         show = getattr(usage, "show", None)
         if callable(show):
-            show()
+            with _stderr_may_be_closed():
+                show()
         else:
             _tell(f"error: {usage.format_message()}")
         sys.exit(2)
@@ -548,7 +570,8 @@ def main() -> None:
         if debug:
             import traceback
 
-            traceback.print_exc()
+            with _stderr_may_be_closed():
+                traceback.print_exc()
         _tell(f"internal error (a bug in sanctions-kg): {type(bug).__name__}: {bug}; "
               "run again with --debug for the traceback and report it")
         sys.exit(3)

@@ -637,8 +637,9 @@ def substituted_text(query: Query, values: Mapping[str, Value]) -> str | None:
     projects it (the subquery and the query around it would join on one constant, which
     always matches, and SPARQL forbids assigning a variable a subquery projects); in GROUP BY
     or ORDER BY it is dropped (a constant key changes neither the groups nor the order; some
-    engines, rdflib's among them, cannot evaluate one), or becomes a bracketed expression when
-    it is the clause's only condition; anywhere else it becomes the value itself.
+    engines, rdflib's among them, cannot evaluate one), unless the clause has no other
+    condition (a clause cannot be empty): then it becomes a bracketed expression; anywhere else
+    it becomes the value itself.
     """
     if not values:
         return query.text
@@ -682,7 +683,7 @@ def substituted_text(query: Query, values: Mapping[str, Value]) -> str | None:
                 replacement = ""  # a constant on both sides of a join: nothing to join on
             elif in_projection and parens == 0:
                 replacement = f"({value} AS {token.text})"
-            elif in_modifier and parens == 0 and _other_conditions(tokens, position):
+            elif in_modifier and parens == 0 and _other_conditions(tokens, position, names):
                 replacement = ""  # grouping or ordering by a constant changes nothing
             elif in_modifier and parens == 0:
                 replacement = f"({value})"
@@ -696,25 +697,25 @@ def substituted_text(query: Query, values: Mapping[str, Value]) -> str | None:
     return "".join(pieces)
 
 
-def _other_conditions(tokens: Sequence[_Token], at: int) -> bool:
-    """Whether the GROUP BY or ORDER BY clause holding the variable at token ``at`` has a
-    condition besides it (a variable, a bracketed expression or a call, outside brackets)."""
+def _other_conditions(tokens: Sequence[_Token], at: int, names: set[str]) -> bool:
+    """Whether the GROUP BY or ORDER BY clause holding the parameter variable at token ``at``
+    has a condition that stays when the parameters ``names`` are dropped from it: a variable
+    that is not a parameter, a bracketed expression or a call (``ASC(…)``, ``STR(…)``)."""
     start = at
     while not (tokens[start - 1].kind == "word" and tokens[start - 1].text.upper() == "BY"):
         start -= 1
     parens = 0
-    for position in range(start, len(tokens)):
-        token = tokens[position]
+    for token in tokens[start:]:
         word = token.text.upper() if token.kind == "word" else ""
         if token.kind == "brace" or word in _MODIFIERS or word in _MODIFIERS_END:
             break
         if token.kind == "paren":
-            opening = token.text == "("
-            if opening and parens == 0 and (position == 0 or tokens[position - 1].kind != "word"):
-                return True  # a bracketed expression
-            parens += 1 if opening else -1
-        elif parens == 0 and position != at and token.kind in ("variable", "word"):
-            return True  # another variable, or a call such as ASC(…) or STR(…)
+            if token.text == "(" and parens == 0:
+                return True  # a bracketed expression (a call's name returned already)
+            parens += 1 if token.text == "(" else -1
+        elif parens == 0 and (token.kind == "word"
+                              or (token.kind == "variable" and token.text[1:] not in names)):
+            return True
     return False
 
 

@@ -56,8 +56,8 @@ CHUNK_BYTES: Final = 64 * 1024
 MESSAGE_LIMIT: Final = 300
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _TOKEN68 = re.compile(r"[A-Za-z0-9\-._~+/]+=*")
-#: One item of a WWW-Authenticate header: a scheme name, or ``name=value`` (value maybe quoted).
 _T = TypeVar("_T")
+#: One item of a WWW-Authenticate header: a scheme name, or ``name=value`` (value maybe quoted).
 _CHALLENGE_ITEM = re.compile(
     r"([!#$%&'*+\-.^_`|~0-9A-Za-z]+)(?:[ \t]*=[ \t]*(\"(?:[^\"\\]|\\.)*\"|[^,\s]*))?"
 )
@@ -646,6 +646,9 @@ def push(
     client = _Client(credentials_from_env(auth_env), _check_timeout(timeout))
     store = open_read(store_dir)
     names = sorted(g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode))
+    if prune and not names:
+        raise UsageError(f"{store_dir}: the store has no graphs, and --prune would delete every "
+                         "sanctions-kg graph on the server; check --store, or build first")
     started = time.perf_counter()
     target = _Target(client, graph_store, endpoint, len(names), progress)
     pushed = tuple(
