@@ -53,8 +53,14 @@ MONTHS = ("January", "February", "March", "April", "May", "June", "July", "Augus
           "September", "October", "November", "December")
 OPEN, CLOSE = "⟦", "⟧"
 
-#: Defect kinds, each a rule the shapes check at severity Violation.
-DEFECT_KINDS = ("imposer-is-target", "end-before-start", "withdrawal-before-agreement")
+#: Defect kinds, each a rule the shapes check at severity Violation: the shape that reports it.
+DEFECT_SHAPES = {
+    "imposer-is-target": "https://w3id.org/sanctions-kg/shapes#SanctionShape-imposer-is-not-target",
+    "end-before-start": "https://w3id.org/sanctions-kg/shapes#FactShape-end-after-start",
+    "withdrawal-before-agreement":
+        "https://w3id.org/sanctions-kg/shapes#WithdrawalShape-not-before-agreement",
+}
+DEFECT_KINDS = tuple(DEFECT_SHAPES)
 
 
 # --- the entity pool --------------------------------------------------------------------------
@@ -1347,6 +1353,11 @@ class Defect:
     kind: str
     article: str
     focus: str
+
+    @property
+    def shape(self) -> str:
+        """The shape whose violation reports this defect."""
+        return DEFECT_SHAPES[self.kind]
 
 
 @dataclass(frozen=True)

@@ -483,7 +483,8 @@ def _defects(articles: int, settings: Settings, spawn: Spawner, work: Path,
              notes: list[str]) -> dict[str, Any] | None:
     """validate and the pySHACL CLI on a corpus of this size with known defects injected: the
     same results (severity, focus, path, value, shape, constraint), and every injected defect
-    among validate's violations? None when it could not be measured (a note says why)."""
+    a violation of the shape that checks its kind? None when it could not be measured (a note
+    says why)."""
     if settings.shapes is None or "pyshacl" in settings.capped:
         notes.append("defects comparison not run: pySHACL is not available at this size")
         return None
@@ -514,8 +515,8 @@ def _defects(articles: int, settings: Settings, spawn: Spawner, work: Path,
     from sanctions_kg.validation import Severity
 
     ours_results, theirs_results = report_results(ours), report_results(theirs)
-    violations = {r.focus for r in ours_results if r.severity is Severity.VIOLATION}
-    missing = sorted(d.focus for d in summary.defects if d.focus not in violations)
+    violations = {(r.focus, r.shape) for r in ours_results if r.severity is Severity.VIOLATION}
+    missing = sorted(d.focus for d in summary.defects if (d.focus, d.shape) not in violations)
     only_ours = Counter(ours_results) - Counter(theirs_results)
     only_theirs = Counter(theirs_results) - Counter(ours_results)
     record = {

@@ -112,9 +112,9 @@ def test_injected_defects_are_exactly_the_violations(tmp_path: Path) -> None:
     report = _validate(tmp_path / "store")
     from sanctions_kg.validation import Severity
 
-    violations = {r.focus for r in report.results  # type: ignore[attr-defined]
+    violations = {(r.focus, r.shape) for r in report.results  # type: ignore[attr-defined]
                   if r.severity >= Severity.VIOLATION}
-    assert violations == {d["focus"] for d in listed}
+    assert violations == {(d.focus, d.shape) for d in summary.defects}
 
 
 def test_a_build_of_many_articles_lists_ten_article_graphs_and_sums_up_the_rest(
@@ -143,3 +143,17 @@ def test_a_fact_id_is_never_the_id_of_a_reference_entity() -> None:
     for ident in long_ids[:20]:
         made = story.add("facts", "Policy", f"{ident}-revival-policy", {})
         assert made not in pool.entities
+
+
+def test_each_defect_kind_names_a_shape_of_the_bundled_shapes() -> None:
+    """The benchmark counts a defect as found when its focus node violates this shape."""
+    import pyoxigraph as ox
+
+    from sanctions_kg import resources
+
+    shapes = ox.Store()
+    for path in sorted(resources.shapes_dir().glob("*.ttl")):
+        shapes.load(path=str(path), format=ox.RdfFormat.TURTLE)
+    assert set(corpus.DEFECT_SHAPES) == set(corpus.DEFECT_KINDS)
+    for kind, shape in corpus.DEFECT_SHAPES.items():
+        assert any(shapes.quads_for_pattern(ox.NamedNode(shape), None, None)), kind
