@@ -20,8 +20,8 @@ from typing import Annotated, Any, NoReturn
 import typer
 
 from .errors import SanctionsKGError
-from .results import DescribeFormat, ExportFormat, ResultFormat, StatsFormat
-from .validation import ReportFormat, Severity
+from .results import DescribeFormat, ExportFormat, ReportFormat, ResultFormat, StatsFormat
+from .severity import Severity
 
 app = typer.Typer(
     name="sanctions-kg",

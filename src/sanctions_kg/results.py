@@ -446,3 +446,14 @@ def atomic_file(path: Path) -> Iterator[IO[bytes]]:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+class ReportFormat(Enum):
+    """How a report is written."""
+
+    TEXT = "text"
+    JSON = "json"
+    TURTLE = "turtle"
+    JUNIT = "junit"
+    SARIF = "sarif"
+    GITHUB = "github"

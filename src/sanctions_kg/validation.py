@@ -18,12 +18,13 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
-from functools import total_ordering
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 from .errors import InputError, Location
 from .namespaces import ONTOLOGY_GRAPH, RDFS, SH, XSD
+from .results import ReportFormat as ReportFormat
+from .severity import Severity as Severity
 from .shacl import (
     CompiledCheck,
     CompiledShapes,
@@ -41,52 +42,6 @@ if TYPE_CHECKING:
     import pyoxigraph as ox
 
     from .shacl import Term
-
-
-@total_ordering
-class Severity(Enum):
-    """How serious a validation result is; ordered INFO < WARNING < VIOLATION."""
-
-    INFO = "info"
-    WARNING = "warning"
-    VIOLATION = "violation"
-
-    @property
-    def rank(self) -> int:
-        return ("info", "warning", "violation").index(self.value)
-
-    @property
-    def iri(self) -> str:
-        """The SHACL severity IRI (``sh:Violation``…)."""
-        return SH + self.value.capitalize()
-
-    @property
-    def label(self) -> str:
-        return self.value.capitalize()
-
-    @classmethod
-    def from_iri(cls, iri: str) -> Severity:
-        """The severity of a SHACL severity IRI; unknown severities count as violations."""
-        for severity in cls:
-            if severity.iri == iri:
-                return severity
-        return cls.VIOLATION
-
-    def __lt__(self, other: object) -> bool:
-        if not isinstance(other, Severity):
-            return NotImplemented
-        return self.rank < other.rank
-
-
-class ReportFormat(Enum):
-    """How a report is written."""
-
-    TEXT = "text"
-    JSON = "json"
-    TURTLE = "turtle"
-    JUNIT = "junit"
-    SARIF = "sarif"
-    GITHUB = "github"
 
 
 class Engine(Enum):
