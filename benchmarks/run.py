@@ -39,6 +39,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -510,9 +511,7 @@ def _defects(articles: int, settings: Settings, spawn: Spawner, work: Path,
         notes.append(f"defects comparison not measured: {name} failed or ran out of time "
                      f"(exit {code}): {spawn.tail(f'defects-{name}')}")
         return None
-    from collections import Counter
-
-    from sanctions_kg.validation import Severity
+    from sanctions_kg.severity import Severity
 
     ours_results, theirs_results = report_results(ours), report_results(theirs)
     violations = {(r.focus, r.shape) for r in ours_results if r.severity is Severity.VIOLATION}

@@ -80,6 +80,22 @@ def seed_build(tmp_path_factory: pytest.TempPathFactory) -> Built:
     return Built(root / "out", root / "store")
 
 
+def store_of(folder: Path, nquads: bytes = b"") -> Path:
+    """A store at ``folder`` whose current generation holds exactly these N-Quads (none: a
+    store without any graph), written the way a build writes one."""
+    from sanctions_kg import store
+
+    writer = store.StoreWriter(folder)
+    with writer.locked():
+        pending = writer.begin()
+        loader = writer.loader(pending)
+        if nquads:
+            loader.add(nquads)
+        loader.finish()
+        writer.commit(pending)
+    return folder
+
+
 @pytest.fixture
 def data_copy(tmp_path: Path) -> Iterator[Path]:
     """A writable copy of the bundled data folder."""

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SEED_FACTS, Built, FakeStore, _free_port, run_cli
+from conftest import SEED_FACTS, Built, FakeStore, _free_port, run_cli, store_of
 from sanctions_kg.remote import push as push_library
 from sanctions_kg.remote import sparql_query
 from sanctions_kg.store import open_read
@@ -251,22 +251,10 @@ def test_prune_needs_an_endpoint(oxigraph_server: str, seed_build: Built) -> Non
     assert server_counts(oxigraph_server) == {STALE: 1}, "nothing is pushed or removed"
 
 
-def empty_store(folder: Path) -> Path:
-    """A store whose current generation holds no graph at all."""
-    from sanctions_kg import store
-
-    writer = store.StoreWriter(folder)
-    with writer.locked():
-        pending = writer.begin()
-        writer.loader(pending).finish()
-        writer.commit(pending)
-    return folder
-
-
 def test_prune_refuses_a_store_without_graphs(oxigraph_server: str, tmp_path: Path) -> None:
     """Pruning from an empty store would delete every sanctions-kg graph on the server."""
     insert_graphs(oxigraph_server, STALE)
-    store = empty_store(tmp_path / "empty")
+    store = store_of(tmp_path / "empty")
     code, out, err = push(store, "--graph-store", f"{oxigraph_server}/store", "--endpoint",
                           f"{oxigraph_server}/query", "--prune")
     assert (code, out, err) == (2, "", f"error: {store}: the store has no graphs, and --prune "

@@ -41,6 +41,7 @@ from conftest import (
     _free_port,
     _no_proxy_for_localhost,
     run_cli,
+    store_of,
 )
 from sanctions_kg.errors import SanctionsKGError
 from test_facts import MINI, make_data
@@ -1081,28 +1082,19 @@ def _count_not_json(c: Context) -> Outcome:
 @produces("error: <url> did not answer the query listing its graphs with SPARQL JSON results; "
           "check that --endpoint is the store's SPARQL query URL")
 def _graph_list_not_json(c: Context) -> Outcome:
-    from sanctions_kg import store
-
     # A store of one graph of one triple: one JSON answer then serves the count query (n is 1)
     # and lacks the ?g that the listing query wants.
-    writer = store.StoreWriter(c.tmp / "one-graph")
-    with writer.locked():
-        pending = writer.begin()
-        loader = writer.loader(pending)
-        loader.add(b'<urn:s> <urn:p> "o" <https://w3id.org/sanctions-kg/graph/reference> .\n')
-        loader.finish()
-        writer.commit(pending)
+    one_graph = store_of(c.tmp / "one-graph",
+                         b'<urn:s> <urn:p> "o" <https://w3id.org/sanctions-kg/graph/reference> .\n')
     c.fake.graphs[""] = b'{"results": {"bindings": [{"n": {"type": "literal", "value": "1"}}]}}'
-    return c.cli("push", "--store", c.tmp / "one-graph", "--graph-store", c.fake.url,
+    return c.cli("push", "--store", one_graph, "--graph-store", c.fake.url,
                  "--endpoint", c.fake.url, "--prune")
 
 
 @produces("error: <store>: the store has no graphs, and --prune would delete every sanctions-kg "
           "graph on the server; check --store, or build first")
 def _prune_empty_store(c: Context) -> Outcome:
-    from test_cli_push import empty_store
-
-    return c.cli("push", "--store", empty_store(c.tmp / "empty"), "--graph-store", c.fake.url,
+    return c.cli("push", "--store", store_of(c.tmp / "empty"), "--graph-store", c.fake.url,
                  "--endpoint", c.fake.url, "--prune")
 
 

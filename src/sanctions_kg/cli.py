@@ -468,9 +468,16 @@ def _output_closed() -> NoReturn:
     stays ignored: a connection closed in the middle of a push must stay a reported error.
     """
     with suppress(OSError, ValueError):  # stdout may have no file descriptor (tests, embedding)
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+        _devnull_at(sys.stdout.fileno())
     sys.exit(EXIT_OUTPUT_CLOSED)
+
+
+def _devnull_at(descriptor: int) -> None:
+    """Point a file descriptor at devnull: what is written to it is dropped without error."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    if devnull != descriptor:
+        os.dup2(devnull, descriptor)
+        os.close(devnull)
 
 
 class OutputClosedError(OSError):
@@ -499,8 +506,7 @@ def _stderr_may_be_closed() -> Iterator[None]:
             sys.stderr.flush()
     except OSError:
         with suppress(OSError, ValueError):
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.stderr.fileno())
+            _devnull_at(sys.stderr.fileno())
 
 
 def _tell(*lines: str) -> None:
@@ -515,10 +521,7 @@ def main() -> None:
     closed = sys.stdout is None  # started with stdout closed (>&-)
     if closed:
         with suppress(OSError):  # hold descriptor 1, so that no file opened later gets it
-            held = os.open(os.devnull, os.O_WRONLY)
-            if held != 1:
-                os.dup2(held, 1)
-                os.close(held)
+            _devnull_at(1)
         sys.stdout = io.TextIOWrapper(_ClosedStream(), encoding="utf-8", write_through=True)
     try:
         _main()
