@@ -501,7 +501,7 @@ def _defects(articles: int, settings: Settings, spawn: Spawner, work: Path,
         settings.cli, "validate", "--store", store, "--format", "turtle", "--output", ours],
         timeout=settings.ours_cap)
     checked = spawn.run("defects-pyshacl", [
-        settings.pyshacl, "-s", settings.shapes, "-i", "none", "-f", "turtle", "-o", theirs,
+        settings.pyshacl, "-s", settings.shapes, "-i", "none", "-a", "-f", "turtle", "-o", theirs,
         out / "sanctions-kg.ttl"], timeout=settings.cap, limit_memory=True)
     failed = [(name, m.code) for name, m in (("build", built), ("validate", validated),
                                              ("pyshacl", checked))
@@ -603,7 +603,7 @@ def _pyshacl(articles: int, settings: Settings, spawn: Spawner, out: Path, work:
         return {"pyshacl_s": None, "pyshacl_capped": False}
     log(f"[{articles}] pyshacl CLI (cap {settings.cap:.0f} s)")
     runs = repeat(lambda n: spawn.run(f"pyshacl-{n}", [
-        settings.pyshacl, "-s", settings.shapes, "-i", "none", "-f", "human",
+        settings.pyshacl, "-s", settings.shapes, "-i", "none", "-a", "-f", "human",
         "-o", work / "pyshacl-report.txt", out / "sanctions-kg.ttl"],
         timeout=settings.cap, limit_memory=True), max_reps=settings.reps)
     last = runs[-1]

@@ -208,15 +208,20 @@ STALE = "https://w3id.org/sanctions-kg/graph/article/an-article-since-removed"
 FOREIGN = "http://example.org/graph/someone-else"
 
 
-def insert_graphs(base: str, *graphs: str) -> None:
-    """Put one triple in each graph on the server, with SPARQL Update."""
+def server_update(base: str, update: str) -> None:
+    """Change the server's data with SPARQL Update."""
     import urllib.request
 
-    data = " ".join(f"GRAPH <{g}> {{ <urn:s> <urn:p> \"{g}\" }}" for g in graphs)
-    request = urllib.request.Request(f"{base}/update", data=f"INSERT DATA {{ {data} }}".encode(),
+    request = urllib.request.Request(f"{base}/update", data=update.encode(),
                                      headers={"Content-Type": "application/sparql-update"})
     with urllib.request.urlopen(request, timeout=30) as answer:
         assert answer.status in (200, 204)
+
+
+def insert_graphs(base: str, *graphs: str) -> None:
+    """Put one triple in each graph on the server."""
+    data = " ".join(f"GRAPH <{g}> {{ <urn:s> <urn:p> \"{g}\" }}" for g in graphs)
+    server_update(base, f"INSERT DATA {{ {data} }}")
 
 
 def test_prune_deletes_only_the_project_graphs_the_store_does_not_have(
@@ -240,6 +245,24 @@ def test_prune_deletes_only_the_project_graphs_the_store_does_not_have(
                           "--prune")
     assert code == 0, err
     assert out.splitlines()[-1] == "Removed 0 graphs that the store does not have."
+
+
+def server_graphs(base: str) -> set[str]:
+    body = sparql_query(f"{base}/query", "SELECT ?g WHERE { GRAPH ?g { } }",
+                        accept="application/sparql-results+json")
+    return {row["g"]["value"] for row in json.loads(body)["results"]["bindings"]}
+
+
+def test_prune_deletes_an_empty_stale_graph(oxigraph_server: str, seed_build: Built) -> None:
+    """A graph emptied on the server, but not dropped, is still one the store does not have."""
+    server_update(oxigraph_server, f"CREATE GRAPH <{STALE}>")
+    assert server_graphs(oxigraph_server) == {STALE}
+    code, out, err = push(seed_build.store, "--graph-store", f"{oxigraph_server}/store",
+                          "--endpoint", f"{oxigraph_server}/query", "--prune")
+    assert code == 0, err
+    assert out.splitlines()[-2:] == ["Removed 1 graph that the store does not have:",
+                                     f"  {STALE}"]
+    assert server_graphs(oxigraph_server) == set(local_counts(seed_build.store))
 
 
 def test_prune_needs_an_endpoint(oxigraph_server: str, seed_build: Built) -> None:

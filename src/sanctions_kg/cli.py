@@ -41,6 +41,18 @@ StoreOption = Annotated[
     ),
 ]
 
+AuthEnvOption = Annotated[
+    str | None,
+    typer.Option("--auth-env", metavar="VAR", show_default=False,
+                 help="Name of the environment variable holding the server's user:password "
+                      "or a bearer token."),
+]
+OutputOption = Annotated[
+    Path | None,
+    typer.Option("--output", metavar="FILE", show_default=False,
+                 help="Write to this file (replaced in one step) instead of stdout."),
+]
+
 
 def _print_version(value: bool) -> None:
     if value:
@@ -174,12 +186,7 @@ def validate(
         Severity,
         typer.Option("--fail-on", help="Exit 1 when a result is at least this severe."),
     ] = Severity.VIOLATION,
-    output: Annotated[
-        Path | None,
-        typer.Option("--output", metavar="FILE", show_default=False,
-                     help="Write the report to this file (replaced in one step) instead of "
-                          "stdout."),
-    ] = None,
+    output: OutputOption = None,
     store: StoreOption = None,
 ) -> None:
     """Check the store, or RDF files, against the SHACL shapes and report every result.
@@ -228,12 +235,7 @@ def push(
                      help="Its SPARQL query URL, to verify the counts "
                           "(default: read each graph back)."),
     ] = None,
-    auth_env: Annotated[
-        str | None,
-        typer.Option("--auth-env", metavar="VAR", show_default=False,
-                     help="Name of the environment variable holding user:password "
-                          "or a bearer token."),
-    ] = None,
+    auth_env: AuthEnvOption = None,
     store: StoreOption = None,
     timeout: Annotated[
         float,
@@ -325,12 +327,7 @@ def query(
         typer.Option("--timeout", metavar="SECONDS",
                      help="End the query after this long (exit 2); 0 for no limit."),
     ] = 30.0,
-    auth_env: Annotated[
-        str | None,
-        typer.Option("--auth-env", metavar="VAR", show_default=False,
-                     help="With --endpoint: environment variable holding user:password "
-                          "or a bearer token."),
-    ] = None,
+    auth_env: AuthEnvOption = None,
 ) -> None:
     """Run a read-only SPARQL query on the store or on an endpoint and print the results.
 
@@ -380,11 +377,7 @@ def export(
                      help="Only this named graph: a full IRI, or ontology, reference, "
                           "article/<id>."),
     ] = None,
-    output: Annotated[
-        Path | None,
-        typer.Option("--output", metavar="FILE", show_default=False,
-                     help="Write to this file (replaced in one step) instead of stdout."),
-    ] = None,
+    output: OutputOption = None,
     store: StoreOption = None,
 ) -> None:
     """Write the store's dataset, or one graph, as RDF: graphs in a fixed order, sorted.

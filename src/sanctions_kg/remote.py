@@ -675,7 +675,8 @@ def _project_graphs(client: _Client, endpoint: str) -> list[str]:
     """The named graphs on the server whose IRI is in sanctions-kg's graph namespace."""
     from .namespaces import GRAPH
 
-    query = (f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?s ?p ?o }} "
+    # An empty group matches every named graph once, empty ones included, without reading quads.
+    query = (f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ }} "
              f"FILTER(STRSTARTS(STR(?g), \"{GRAPH}\")) }}")
     return _json_answer(client, endpoint, query, "listing the server's graphs",
                         "the query listing its graphs",
