@@ -196,6 +196,82 @@ def test_several_problems_are_reported_together(tmp_path: Path) -> None:
     assert any("cannot resolve the date expression 'someday'" in m for m in messages)
 
 
+NAMING_THE_SANCTION = replace(
+    '    quote: "Tehran will never recognize the sanctions against Russia"\n',
+    '    quote: "Tehran will never recognize the sanctions against Russia"\n'
+    "    content:\n"
+    "      - {subject: iran, predicate: doesNotRecognise, object: us-sanctions-on-iran}\n",
+)
+
+
+def problems_of(data: Path) -> list[str]:
+    """Every problem load_corpus reports, as ``file:line[:column]: message`` below ``data``."""
+    with pytest.raises(InputError) as caught:
+        load_corpus(data, load_schema(resources.ontology_path()))
+    return [str(problem).removeprefix(f"{data}/") for problem in caught.value.problems]
+
+
+def test_a_fact_without_a_valid_type_is_reported_once_not_where_it_is_named(
+    tmp_path: Path,
+) -> None:
+    data = make_data(tmp_path, replace("    type: Sanction\n", "")(NAMING_THE_SANCTION(MINI)))
+    assert problems_of(data) == ["facts/mini.yaml:6:5: missing required field 'type'; add it"]
+
+
+def test_an_unknown_id_is_still_reported_beside_a_fact_without_a_type(tmp_path: Path) -> None:
+    text = replace("    type: Sanction\n", "")(NAMING_THE_SANCTION(MINI))
+    data = make_data(tmp_path, replace("speaker: ebrahim-raisi", "speaker: ebrahim-raisy")(text))
+    assert problems_of(data) == [
+        "facts/mini.yaml:6:5: missing required field 'type'; add it",
+        "facts/mini.yaml:14:14: unknown id 'ebrahim-raisy'; define it in this file, in "
+        "data/reference, or as a concept of the ontology",
+    ]
+
+
+@pytest.mark.parametrize(("edit", "problem"), [
+    pytest.param(replace('"Iran, Islamic Republic of"', '"Persia"'),
+                 "reference/states.yaml:8:16: 'Persia' is not an ISO 3166-1 country name known "
+                 "to pycountry; use the exact name (for example 'Iran, Islamic Republic of')",
+                 id="bad-country-name: the entity stays known"),
+    pytest.param(replace("  - id: iran\n    type: State\n", "  - id: iran\n    type: Statee\n"),
+                 "reference/states.yaml:5:11: unknown type 'Statee'; use a class of the ontology",
+                 id="no-valid-type: not reported where it is named"),
+    pytest.param(replace("  - id: iran\n", "  - id: [iran\n"),
+                 "reference/states.yaml:5:9: YAML syntax error: did not find expected ',' or "
+                 "']'; fix the syntax", id="unreadable-file: its ids may be defined there"),
+])
+def test_a_mistake_in_a_reference_file_is_one_problem(
+    tmp_path: Path, edit: Callable[[str], str], problem: str
+) -> None:
+    """Not one more per entity of the file that a facts file names."""
+    data = make_data(tmp_path, MINI)
+    path = data / "reference" / "states.yaml"
+    path.write_text(edit(path.read_text(encoding="utf-8")), encoding="utf-8")
+    assert problems_of(data) == [problem]
+
+
+def test_a_bad_publication_date_does_not_hide_the_facts_problems(tmp_path: Path) -> None:
+    text = replace("published: 2022-09-15", "published: 2022-13-15")(MINI)
+    data = make_data(tmp_path, replace("    target: iran\n", "    target: irann\n")(text))
+    assert problems_of(data) == [
+        "facts/mini.yaml:4:14: malformed date: '2022-13-15' is not a valid date "
+        "(month 13 is not 1 to 12)",
+        "facts/mini.yaml:9:13: unknown id 'irann'; define it in this file, in data/reference, "
+        "or as a concept of the ontology",
+    ]
+
+
+def test_relative_dates_are_checked_without_a_publication_date(tmp_path: Path) -> None:
+    """No problem for each relative date when the publication date is missing, but a wrong
+    expression is still found."""
+    text = replace("  published: 2022-09-15\n", "")(MINI)
+    data = make_data(tmp_path, replace("{expression: Thursday}", "{expression: someday}")(text))
+    problems = problems_of(data)
+    assert problems[0] == ("facts/mini.yaml:2:3: missing 'published:' date; give the publication "
+                           "date (mark it inferred: true when the article does not state it)")
+    assert len(problems) == 2 and "cannot resolve the date expression 'someday'" in problems[1]
+
+
 # MINI's first fact says ``target: iran`` (line 9, column 13); 'iran' is also the reference
 # entity at reference/states.yaml:4:5.
 AMBIGUOUS_CLAIM = replace("  - id: raisi-claim\n", "  - id: iran\n")

@@ -160,12 +160,22 @@ def test_only_verified_wikidata_links(store: ox.Store) -> None:
     )
 
 
-def test_sourcemap_points_at_the_facts_file(seed_build: Built) -> None:
+def sourcemap_line(built: Built, node: str) -> tuple[str, str]:
+    """The file the source map names for a node, and the text of the line it names."""
     import json
 
-    data = json.loads((seed_build.out / "sanctions-kg.sourcemap.json").read_text())
-    where = data["nodes"][f"{ID}sanction/{SEED_ID}/us-sanctions-on-iran"]
-    file, line = where.rsplit(":", 1)
+    data = json.loads((built.out / "sanctions-kg.sourcemap.json").read_text())
+    file, line = data["nodes"][node].rsplit(":", 1)
+    return file, (Path(data["data"]) / file).read_text().splitlines()[int(line) - 1]
+
+
+def test_the_curated_publication_date_points_at_its_line(seed_build: Built) -> None:
+    """A result about the curated date (a missing note, say) names the line of ``published:``."""
+    file, line = sourcemap_line(seed_build, f"{ID}article/{SEED_ID}/curation/date-published")
+    assert (file, line.strip()) == (f"facts/{SEED_ID}.yaml", "published:")
+
+
+def test_sourcemap_points_at_the_facts_file(seed_build: Built) -> None:
+    file, line = sourcemap_line(seed_build, f"{ID}sanction/{SEED_ID}/us-sanctions-on-iran")
     assert file == f"facts/{SEED_ID}.yaml"
-    lines = (Path(data["data"]) / file).read_text().splitlines()
-    assert "us-sanctions-on-iran" in lines[int(line) - 1]
+    assert "us-sanctions-on-iran" in line

@@ -18,12 +18,11 @@ from typing import TYPE_CHECKING
 from . import resources
 from .atomic import MARKER, check_output_dir, exchange, staging_dir
 from .errors import InputError, Location, Problem, ValidationFailed
-from .facts import facts_file_list, load_reference
+from .facts import Reference, facts_file_list, load_reference
 from .mapper import MappedGraph, map_entities, map_ontology, sorted_quads
 from .namespaces import REFERENCE_GRAPH
 from .output import BuildFile, DatasetWriter, GraphCount, SerialisedGraph, serialise
 from .pipeline import compile_articles
-from .records import Record
 from .schema import Schema, load_schema
 from .store import ChunkLoader, StoreWriter, write_sourcemap
 
@@ -71,7 +70,7 @@ def build(options: BuildOptions, *, progress: Progress | None = None) -> BuildSu
     schema = load_schema(ontology)
     problems: list[Problem] = []
     files = facts_file_list(options.data_dir)
-    entities = load_reference(options.data_dir, schema, problems)
+    reference = load_reference(options.data_dir, schema, problems)
     check_output_dir(options.out_dir)
     writer = StoreWriter(options.store_dir)
     with writer.locked():
@@ -82,7 +81,7 @@ def build(options: BuildOptions, *, progress: Progress | None = None) -> BuildSu
         try:
             dataset = DatasetWriter(staging)
             written = _write_dataset(
-                _Sink(dataset, loader), files, entities, schema, ontology, options, problems,
+                _Sink(dataset, loader), files, reference, schema, ontology, options, problems,
                 progress,
             )
             if problems:
@@ -118,7 +117,7 @@ def build(options: BuildOptions, *, progress: Progress | None = None) -> BuildSu
                 writer.abort(pending)
     return BuildSummary(
         articles=written.articles,
-        entities=len(entities),
+        entities=len(reference.entities),
         facts=written.facts,
         claims=written.claims,
         graphs=tuple(dataset.counts),
@@ -154,7 +153,7 @@ class _Written:
 def _write_dataset(
     dataset: _Sink,
     files: list[Path],
-    entities: list[Record],
+    reference: Reference,
     schema: Schema,
     ontology: Path,
     options: BuildOptions,
@@ -173,8 +172,8 @@ def _write_dataset(
     metadata: list[ox.Quad] = []
     seen: dict[str, Location] = {}
     paths: dict[str, Path] = {}
-    index = {record.id: record for record in entities}
-    results = compile_articles(files, data_dir=options.data_dir, schema=schema, entities=index)
+    results = compile_articles(files, data_dir=options.data_dir, schema=schema,
+                               reference=reference)
     for number, result in enumerate(results, start=1):
         if progress is not None:
             progress("mapping articles", number, len(files))
@@ -201,8 +200,8 @@ def _write_dataset(
         written.claims += result.claims
     if problems:
         return written
-    entity_graph = map_entities(entities, schema)
+    entity_graph = map_entities(reference.entities, schema)
     written.sources.update(entity_graph.sources)
-    reference = MappedGraph(REFERENCE_GRAPH, sorted_quads([*entity_graph.quads, *metadata]), {})
-    dataset.write(serialise(reference))
+    graph = MappedGraph(REFERENCE_GRAPH, sorted_quads([*entity_graph.quads, *metadata]), {})
+    dataset.write(serialise(graph))
     return written

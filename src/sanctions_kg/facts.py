@@ -50,6 +50,30 @@ DATE_KEYS = {"value", "earliest", "latest", "expression"}
 WIKIDATA_IRI = re.compile(r"^http://www\.wikidata\.org/entity/Q[1-9][0-9]*$")
 
 
+#: The date relative dates are resolved against while the publication date is broken: the file
+#: fails either way, and resolving them still finds their own mistakes.
+STAND_IN_PUBLISHED = dt.date(2000, 1, 1)
+
+
+@dataclass(frozen=True)
+class Reference:
+    """The reference entities of a data folder.
+
+    ``unusable`` holds the ids of entries that could not be loaded (no valid type): their
+    problem is reported where they are written, and a fact naming one is not reported again.
+    ``complete`` is False when a reference file could not be read at all: the ids it defines are
+    unknown, so no reference is reported as unknown in that run.
+    """
+
+    entities: tuple[Record, ...]
+    unusable: frozenset[str] = frozenset()
+    complete: bool = True
+
+    def index(self) -> dict[str, Record]:
+        """Entities by id."""
+        return {record.id: record for record in self.entities}
+
+
 @dataclass
 class _Problems:
     """Problems collected while loading, reported together."""
@@ -73,15 +97,15 @@ def load_corpus(
     """Load every reference and facts file under ``data_dir``; InputError lists all problems."""
     problems = _Problems()
     facts_files = facts_file_list(data_dir)
-    entities = load_reference(data_dir, schema, problems.items)
-    index = {record.id: record for record in entities}
+    reference = load_reference(data_dir, schema, problems.items)
+    index = reference.index()
     articles: list[Article] = []
     article_ids: dict[str, Location] = {}
     for number, path in enumerate(facts_files, start=1):
         if progress is not None:
             progress("loading facts files", number, len(facts_files))
         try:
-            article = load_article_file(path, data_dir, schema, index)
+            article = load_article_file(path, data_dir, schema, index, reference=reference)
         except InputError as error:
             problems.items.extend(error.problems)
         else:
@@ -96,7 +120,7 @@ def load_corpus(
             articles.append(article)
     if problems.items:
         raise InputError(problems.items)
-    return Corpus(data_dir, tuple(entities), tuple(articles))
+    return Corpus(data_dir, reference.entities, tuple(articles))
 
 
 def facts_file_list(data_dir: Path) -> list[Path]:
@@ -115,21 +139,25 @@ def facts_file_list(data_dir: Path) -> list[Path]:
     return files
 
 
-def load_reference(data_dir: Path, schema: Schema, problems: list[Problem]) -> list[Record]:
+def load_reference(data_dir: Path, schema: Schema, problems: list[Problem]) -> Reference:
     """Load every reference file, adding what is wrong (duplicate ids included) to ``problems``.
 
-    The entities of files without problems are returned either way, so that the facts files
-    can still be checked against them and every problem be reported in one run.
+    Every entity with a valid id and type is returned, even from a file with problems, so that
+    the facts files can still be checked against them and every problem be reported in one run,
+    without a flood of unknown ids for the entities next to a mistake.
     """
     collected = _Problems(problems)
     entities: list[Record] = []
+    unusable: set[str] = set()
+    complete = True
     for path in yaml_files(data_dir / "reference"):
         try:
-            entities.extend(load_reference_file(path, schema))
-        except InputError as error:
+            entities.extend(_reference_file(path, schema, collected, unusable))
+        except InputError as error:  # the file cannot be read: its ids are unknown
             collected.items.extend(error.problems)
+            complete = False
     unique = _index_unique(entities, collected)
-    return list(unique.values())
+    return Reference(tuple(unique.values()), frozenset(unusable - unique.keys()), complete)
 
 
 def _index_unique(records: Iterable[Record], problems: _Problems) -> dict[str, Record]:
@@ -150,9 +178,20 @@ def _index_unique(records: Iterable[Record], problems: _Problems) -> dict[str, R
 
 
 def load_reference_file(path: Path, schema: Schema) -> list[Record]:
-    """Load one reference file (``entities:`` list)."""
-    root = load_yaml(path)
+    """Load one reference file (``entities:`` list); InputError lists its problems."""
     problems = _Problems()
+    records = _reference_file(path, schema, problems, set())
+    if problems.items:
+        raise InputError(problems.items)
+    return records
+
+
+def _reference_file(
+    path: Path, schema: Schema, problems: _Problems, unusable: set[str]
+) -> list[Record]:
+    """The entities of one reference file that have a valid id and type; the ids of those that
+    do not go to ``unusable``. InputError when the file cannot be read as YAML."""
+    root = load_yaml(path)
     top = _expect_map(root, problems, "the top level", {"entities"})
     records: list[Record] = []
     entities = top.get("entities")
@@ -162,21 +201,23 @@ def load_reference_file(path: Path, schema: Schema) -> list[Record]:
         problems.add(entities.location, "'entities' must be a list")
     else:
         for item in entities.value:
-            record = _load_entity(item, schema, problems)
+            record = _load_entity(item, schema, problems, unusable)
             if record is not None:
                 records.append(record)
-    if problems.items:
-        raise InputError(problems.items)
     return records
 
 
-def _load_entity(node: Node, schema: Schema, problems: _Problems) -> Record | None:
+def _load_entity(
+    node: Node, schema: Schema, problems: _Problems, unusable: set[str]
+) -> Record | None:
     allowed = ENTITY_RESERVED | set(schema.object_properties) | set(schema.datatype_ranges)
     mapping = _expect_map(node, problems, "an entity", allowed)
     if not mapping and not node.is_map:
         return None
     ident, type_ = _id_and_type(node, mapping, schema, problems, default_type=None)
     if ident is None or type_ is None:
+        if ident is not None:
+            unusable.add(ident)
         return None
     fields = _fields(mapping, ENTITY_RESERVED, schema, problems, published=None)
     country = None
@@ -225,9 +266,18 @@ def _country(node: Node, problems: _Problems) -> Country | None:
 
 
 def load_article_file(
-    path: Path, data_dir: Path, schema: Schema, entities: dict[str, Record]
+    path: Path,
+    data_dir: Path,
+    schema: Schema,
+    entities: dict[str, Record],
+    *,
+    reference: Reference | None = None,
 ) -> Article:
-    """Load one facts file, its article text, and check every reference and quote."""
+    """Load one facts file, its article text, and check every reference and quote.
+
+    ``reference`` (from :func:`load_reference`) says which entity ids were written but could not
+    be loaded, so that naming them is not reported again.
+    """
     root = load_yaml(path)
     problems = _Problems()
     top = _expect_map(root, problems, "the top level", {"article", "facts", "claims"})
@@ -235,10 +285,12 @@ def load_article_file(
     if article_node is None:
         problems.add(root.location, "missing 'article:' section; add the article's id and text")
         raise InputError(problems.items)
-    meta = _article_meta(article_node, data_dir, problems)
-    if meta is None:
+    head = _article_meta(article_node, data_dir, problems)
+    if head.text is None:  # no quote can be checked without the text
         raise InputError(problems.items)
-    published = meta.published.value.first_day if meta.published.value else None
+    # With a broken publication date (reported) the facts are still checked.
+    published = head.published or STAND_IN_PUBLISHED
+    unusable = set(reference.unusable) if reference is not None else set()
     records: list[Record] = []
     for section in (Section.FACT, Section.CLAIM):
         node = top.get(section.value)
@@ -248,17 +300,29 @@ def load_article_file(
             problems.add(node.location, f"'{section.value}' must be a list")
             continue
         for item in node.value:
-            record = _load_fact(item, section, schema, meta, published, problems)
+            record = _load_fact(item, section, schema, head.text, published, problems, unusable)
             if record is not None:
                 records.append(record)
     index = _index_unique(records, problems)
-    _check_references(records, index, entities, schema, problems)
-    if problems.items:
+    _check_references(records, index, entities, schema, problems, unusable=unusable,
+                      unknown=reference is None or reference.complete)
+    if problems.items or head.meta is None:
         raise InputError(problems.items)
-    return Article(meta=meta, records=tuple(records), facts_file=path, location=root.location)
+    return Article(meta=head.meta, records=tuple(records), facts_file=path,
+                   location=root.location)
 
 
-def _article_meta(node: Node, data_dir: Path, problems: _Problems) -> ArticleMeta | None:
+@dataclass(frozen=True)
+class _ArticleHead:
+    """What the ``article:`` section gives: the metadata when all of it is right; the text and
+    the publication day whenever they could be read, so that the facts are checked either way."""
+
+    meta: ArticleMeta | None
+    text: str | None
+    published: dt.date | None
+
+
+def _article_meta(node: Node, data_dir: Path, problems: _Problems) -> _ArticleHead:
     mapping = _expect_map(node, problems, "'article'", ARTICLE_KEYS)
     before = len(problems.items)
     ident = _required_string(node, mapping, "id", problems)
@@ -292,10 +356,11 @@ def _article_meta(node: Node, data_dir: Path, problems: _Problems) -> ArticleMet
     text = None
     if text_file is not None:
         text = _article_text(mapping["text"], text_file, data_dir, problems)
+    day = published.value.first_day if published is not None and published.value else None
     if len(problems.items) > before or ident is None or text is None or published is None:
-        return None
+        return _ArticleHead(None, text, day)
     assert text_file is not None
-    return ArticleMeta(
+    meta = ArticleMeta(
         id=ident,
         text=text,
         text_file=text_file,
@@ -308,7 +373,9 @@ def _article_meta(node: Node, data_dir: Path, problems: _Problems) -> ArticleMet
         author=_optional_string(mapping.get("author"), problems, "author"),
         url=_optional_string(mapping.get("url"), problems, "url"),
         license=_optional_string(mapping.get("license"), problems, "license"),
+        published_location=node.key_locations.get("published"),
     )
+    return _ArticleHead(meta, text, day)
 
 
 def _article_text(node: Node, text_file: str, data_dir: Path, problems: _Problems) -> str | None:
@@ -343,9 +410,10 @@ def _load_fact(
     node: Node,
     section: Section,
     schema: Schema,
-    meta: ArticleMeta,
+    text: str,
     published: dt.date | None,
     problems: _Problems,
+    unusable: set[str],
 ) -> Record | None:
     allowed = FACT_RESERVED | set(schema.object_properties) | set(schema.datatype_ranges)
     mapping = _expect_map(node, problems, f"an item of '{section.value}'", allowed)
@@ -354,13 +422,15 @@ def _load_fact(
     default_type = "Claim" if section is Section.CLAIM and "Claim" in schema.classes else None
     ident, type_ = _id_and_type(node, mapping, schema, problems, default_type=default_type)
     fields = _fields(mapping, FACT_RESERVED, schema, problems, published=published)
-    evidence = tuple(_quotes(mapping.get("evidence"), meta.text, problems, "evidence"))
-    quotes = tuple(_quotes(mapping.get("quote"), meta.text, problems, "quote"))
+    evidence = tuple(_quotes(mapping.get("evidence"), text, problems, "evidence"))
+    quotes = tuple(_quotes(mapping.get("quote"), text, problems, "quote"))
     if "evidence" not in mapping and "quote" not in mapping:
         problems.add(node.location, "missing 'evidence:' (or 'quote:'); every fact and claim "
                      "needs the words of the article that support it")
     contents = tuple(_contents(mapping.get("content"), schema, problems, published))
     if ident is None or type_ is None:
+        if ident is not None:
+            unusable.add(ident)
         return None
     return Record(
         id=ident,
@@ -418,13 +488,18 @@ def _check_references(
     entities: dict[str, Record],
     schema: Schema,
     problems: _Problems,
+    *,
+    unusable: set[str],
+    unknown: bool,
 ) -> None:
     """Each reference must name one node: a fact or claim of this file, a reference entity or a
     concept of the ontology.
 
     A fact or claim whose id is also a reference entity's is reported only where it is
     referenced: unreferenced, the two have different IRIs and nothing is ambiguous, and adding
-    an entity must not break articles that never mention it.
+    an entity must not break articles that never mention it. An id in ``unusable`` was written
+    but could not be loaded, which is reported there; unknown ids are reported only when
+    ``unknown`` says every reference file could be read.
     """
 
     def check(ref: Ref) -> None:
@@ -438,7 +513,8 @@ def _check_references(
                 f"reference entity at {entity.location}; rename the {kind} and the references "
                 "meant for it",
             )
-        elif fact is None and entity is None and ref.id not in schema.concepts:
+        elif (fact is None and entity is None and unknown and ref.id not in unusable
+              and ref.id not in schema.concepts):
             problems.add(
                 ref.location,
                 f"unknown id '{ref.id}'; define it in this file, in data/reference, "

@@ -238,6 +238,7 @@ def _article_metadata(emit: _Emitter, article: Article) -> None:
     published = meta.published.value
     emit.typed(subject, SCHEMA + "datePublished", published.lexical, published.precision.datatype)
     statement = f"{subject}/curation/date-published"
+    emit.sources[statement] = meta.published_location or article.location
     emit.link(statement, RDF + "type", SKG + "CuratedStatement")
     emit.link(statement, RDF + "subject", subject)
     emit.link(statement, RDF + "predicate", SCHEMA + "datePublished")

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from .atomic import become_worker
 from .errors import InputError, Location, Problem
-from .facts import load_article_file
+from .facts import Reference, load_article_file
 from .mapper import map_article, map_article_metadata
 from .output import SerialisedGraph, serialise
 from .records import Record, Section
@@ -45,6 +45,7 @@ class ArticleResult:
 class _Context:
     data_dir: Path
     schema: Schema
+    reference: Reference
     entities: dict[str, Record]
 
 
@@ -67,7 +68,8 @@ def _compile(path: Path) -> ArticleResult:
     assert _context is not None
     context = _context
     try:
-        article = load_article_file(path, context.data_dir, context.schema, context.entities)
+        article = load_article_file(path, context.data_dir, context.schema, context.entities,
+                                    reference=context.reference)
     except InputError as error:
         return ArticleResult(path, None, None, None, b"", {}, 0, 0, tuple(error.problems))
     mapped = map_article(article, context.entities, context.schema)
@@ -98,11 +100,11 @@ def compile_articles(
     *,
     data_dir: Path,
     schema: Schema,
-    entities: dict[str, Record],
+    reference: Reference,
     workers: int | None = None,
 ) -> Iterator[ArticleResult]:
     """Load, map and serialise each facts file, yielding results in the order of ``files``."""
-    context = _Context(data_dir, schema, entities)
+    context = _Context(data_dir, schema, reference, reference.index())
     count = workers if workers is not None else (os.cpu_count() or 1)
     if count <= 1 or len(files) < PARALLEL_THRESHOLD:
         _initialise(context)

@@ -127,6 +127,8 @@ class ArticleMeta:
     author: str | None
     url: str | None
     license: str | None
+    #: Where ``published:`` is written: the curated statement of the date points there.
+    published_location: Location | None = None
 
 
 @dataclass(frozen=True)
