@@ -84,13 +84,78 @@ def test_refuses_a_foreign_store_folder(tmp_path: Path) -> None:
     )
 
 
+def broken_data(data: Path) -> Path:
+    """The data folder with a YAML syntax error in the seed's facts file."""
+    facts = data / "facts" / f"{SEED_ID}.yaml"
+    facts.write_text(facts.read_text(encoding="utf-8").replace(
+        "    party: [iran, russia]\n", "    party: [iran, russia\n", 1), encoding="utf-8")
+    return data
+
+
+def test_a_failed_build_leaves_no_trace_of_the_store_folder_it_created(
+        tmp_path: Path, data_copy: Path) -> None:
+    store = tmp_path / "new" / "store"  # its parent is new too
+    result = run_cli("build", "--data", broken_data(data_copy), "--out", tmp_path / "out",
+                     "--store", store)
+    assert result.code == 2
+    assert "YAML syntax error" in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data"]
+    stats = run_cli("stats", "--store", store)
+    assert (stats.code, stats.stderr) == (
+        2, f"error: no store at {store}; run `sanctions-kg build` first\n")
+
+
+def test_a_failed_build_keeps_a_store_folder_that_existed(tmp_path: Path,
+                                                          data_copy: Path) -> None:
+    store = tmp_path / "store"
+    store.mkdir()
+    result = run_cli("build", "--data", broken_data(data_copy), "--out", tmp_path / "out",
+                     "--store", store)
+    assert result.code == 2
+    assert store.is_dir()
+
+
+def test_a_failed_build_keeps_the_store_it_did_not_create(tmp_path: Path,
+                                                           data_copy: Path) -> None:
+    args = ("--out", tmp_path / "out", "--store", tmp_path / "store")
+    assert run_cli("build", "--no-validate", *args).code == 0
+    before = sorted(str(p.relative_to(tmp_path)) for p in (tmp_path / "store").rglob("*"))
+    assert run_cli("build", "--data", broken_data(data_copy), *args).code == 2
+    after = sorted(str(p.relative_to(tmp_path)) for p in (tmp_path / "store").rglob("*"))
+    assert after == before
+    assert run_cli("stats", "--store", tmp_path / "store").code == 0
+
+
+def test_a_writer_that_commits_nothing_removes_the_store_folder_it_created(
+        tmp_path: Path) -> None:
+    """Also without an exception: only a committed generation keeps a new store folder."""
+    from sanctions_kg.store import StoreWriter
+
+    writer = StoreWriter(tmp_path / "a" / "b" / "store")
+    with writer.locked():
+        writer.abort(writer.begin())
+        assert (tmp_path / "a" / "b" / "store" / ".lock").exists()
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_missing_data_folder(tmp_path: Path) -> None:
     result = run_cli("build", "--data", tmp_path / "nope", "--out", tmp_path / "out",
                      "--store", tmp_path / "store")
     assert result.code == 2
     assert result.stderr == (
-        f"error: {tmp_path / 'nope'}:1: data folder not found; pass --data with a folder "
+        f"error: {tmp_path / 'nope'}: data folder not found; pass --data with a folder "
         "holding articles/, facts/ and reference/\n"
+    )
+
+
+def test_a_data_folder_without_facts_files(tmp_path: Path, data_copy: Path) -> None:
+    for facts in (data_copy / "facts").iterdir():
+        facts.unlink()
+    result = run_cli("build", "--data", data_copy, "--out", tmp_path / "out",
+                     "--store", tmp_path / "store")
+    assert result.code == 2
+    assert result.stderr == (
+        f"error: {data_copy / 'facts'}: no facts files (*.yaml) found; add one per article\n"
     )
 
 

@@ -70,6 +70,19 @@ def test_jsonld_keeps_the_graphs(seed_build: Built) -> None:
     assert set(ox.parse(result.stdout.encode(), ox.RdfFormat.JSON_LD)) == build_quads(seed_build)
 
 
+@pytest.mark.parametrize("name", ["trig", "nquads", "turtle", "ntriples", "jsonld", "rdfxml"])
+def test_every_format_ends_with_exactly_one_newline(seed_build: Built, tmp_path: Path,
+                                                    name: str) -> None:
+    target = tmp_path / f"dataset.{name}"
+    for args in ((), ("--output", target)):
+        done = subprocess.run([str(CLI), "export", "--format", name, "--graph", "reference",
+                               "--store", str(seed_build.store), *args],
+                              capture_output=True, check=False, timeout=120)
+        assert done.returncode == 0, done.stderr
+        data = target.read_bytes() if args else done.stdout
+        assert data.endswith(b"\n") and not data.endswith(b"\n\n"), data[-20:]
+
+
 def test_ntriples_are_sorted(seed_build: Built) -> None:
     result = run_cli("export", "--format", "ntriples", "--store", seed_build.store)
     lines = result.stdout.splitlines()

@@ -119,6 +119,16 @@ def test_unreachable_server(seed_build: Built) -> None:
                    "server is running\n")
 
 
+@pytest.mark.parametrize("seconds", ["-1", "nan"])
+def test_a_bad_timeout_is_refused_as_query_refuses_it(seed_build: Built, seconds: str) -> None:
+    message = f"error: --timeout {seconds}: give a positive number of seconds, or 0 for no limit\n"
+    code, out, err = push(seed_build.store, "--graph-store", "http://127.0.0.1:1/store",
+                          "--timeout", seconds)
+    assert (code, out, err) == (2, "", message)
+    query = run_cli("query", "ASK {}", "--store", seed_build.store, "--timeout", seconds)
+    assert (query.code, query.stdout, query.stderr) == (2, "", message)
+
+
 def test_non_http_urls_are_refused(seed_build: Built) -> None:
     url = "ftp://127.0.0.1/store"
     code, _out, err = push(seed_build.store, "--graph-store", url)

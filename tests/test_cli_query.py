@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -70,6 +71,18 @@ def test_xml(seed_build: Built) -> None:
         for result in root.iter(f"{SPARQL_RESULTS}result")
     ]
     assert rows == SEED_SANCTIONS
+
+
+@pytest.mark.parametrize(
+    ("text", "result_format"),
+    [(SANCTIONS, "json"), (SANCTIONS, "xml"), ("ASK {}", "json"), ("ASK {}", "xml"),
+     ("CONSTRUCT WHERE { ?s a skg:Sanction }", "jsonld")],
+)
+def test_the_output_ends_its_last_line(seed_build: Built, text: str, result_format: str) -> None:
+    # Without the newline the shell prompt went on after the last character.
+    code, out, err = query(seed_build, text, "--format", result_format)
+    assert (code, err) == (0, "")
+    assert out.endswith(("}\n", "]\n", ">\n")) and not out.endswith("\n\n")
 
 
 def test_csv(seed_build: Built) -> None:
@@ -159,7 +172,7 @@ def test_every_predeclared_prefix_works(seed_build: Built) -> None:
         (("ASK {}", "--param", "x=1"), "error: <query>: no parameter 'x'; this query has no "
          "parameters\n"),
         (("ASK {}", "--timeout", "-1"),
-         "error: --timeout -1: give a number of seconds, or 0 for no limit\n"),
+         "error: --timeout -1: give a positive number of seconds, or 0 for no limit\n"),
         (("ASK {}", "--auth-env", "TOKEN"),
          "error: --auth-env goes with --endpoint; the embedded store needs no login\n"),
         (("ASK {}", "--endpoint", "http://127.0.0.1:9/sparql"),
@@ -282,6 +295,27 @@ def test_query_from_a_file_with_parameters(seed_build: Built, tmp_path: Path) ->
     code, out, err = query(seed_build, "--file", path, "--param", "state=iran")
     assert code == 2
     assert err.startswith(f"error: {path}: --param state: 'iran' is not an IRI; write an id path")
+
+
+def test_a_folder_as_the_query_file(tmp_path: Path) -> None:
+    result = run_cli("query", "--file", ".", cwd=tmp_path)
+    assert (result.code, result.stdout) == (2, "")
+    assert result.stderr == "error: .: is a folder, not a query file; pass a .rq file\n"
+
+
+@pytest.mark.parametrize(
+    ("make", "reason"),
+    [(lambda path: path.symlink_to("/proc/self/mem"), "Input/output error"),  # kernel refuses
+     (lambda path: path.write_bytes("ASK { ?s ?p 'caf\xe9' }".encode("latin-1")),
+      "byte 0xe9 at offset 16 is not UTF-8")],
+    ids=["unreadable", "not-utf8"],
+)
+def test_a_query_file_that_cannot_be_read_gives_the_reason_in_words(
+        tmp_path: Path, make: Callable[[Path], object], reason: str) -> None:
+    make(tmp_path / "query.rq")
+    result = run_cli("query", "--file", "query.rq", cwd=tmp_path)
+    assert (result.code, result.stdout) == (2, "")
+    assert result.stderr == f"error: query.rq: cannot read the query file ({reason})\n"
 
 
 def test_query_from_stdin(seed_build: Built) -> None:

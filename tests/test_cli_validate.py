@@ -68,6 +68,15 @@ def test_a_missing_file_is_an_input_error(tmp_path: Path) -> None:
     assert done.stderr == f"error: {missing}: no such file; check the path\n"
 
 
+@pytest.mark.parametrize("name", ["build", "folder.ttl"])
+def test_a_folder_is_an_input_error(tmp_path: Path, name: str) -> None:
+    folder = tmp_path / name
+    folder.mkdir()
+    done = run_cli("validate", folder)
+    assert (done.code, done.stdout) == (2, "")
+    assert done.stderr == f"error: {folder}: is a folder; pass the RDF files in it\n"
+
+
 def test_a_syntax_error_names_line_and_column(tmp_path: Path) -> None:
     bad = tmp_path / "bad.ttl"
     bad.write_text('@prefix ex: <http://example.org/> .\nex:a ex:b "open .\n', encoding="utf-8")

@@ -9,6 +9,7 @@ counting quads per graph: every read sees one version whole, never a mix, never 
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import threading
@@ -18,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CLI, run_cli
+from conftest import CLI, run_cli, store_of
 from test_crash_build import Reference, build_args, graph_counts, prepare_references
 
 ROUNDS = 10
@@ -70,6 +71,54 @@ class Readers:
                 self.command.append(int(match.group(1)))
             else:
                 self.command.append(f"exit {result.code}: {result.stdout}{result.stderr}")
+
+
+def test_a_lock_file_removed_by_its_holder_is_not_held(tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """A build that fails on a store folder it created removes the folder, lock file included,
+    while it still holds the lock. A process that opened the lock file just before and gets the
+    lock just after would hold a lock no later process sees: it must start again, on a new lock
+    file."""
+    from sanctions_kg import atomic
+
+    lock = tmp_path / "store" / ".lock"
+    flock = atomic.fcntl.flock
+    attempts: list[int] = []
+
+    def removed_before_locking(fd: int, operation: int) -> None:
+        if not attempts:  # the holder removes the store between this open and this lock
+            lock.unlink()
+            lock.parent.rmdir()
+        attempts.append(fd)
+        flock(fd, operation)
+
+    monkeypatch.setattr(atomic.fcntl, "flock", removed_before_locking)
+    with atomic.exclusive_lock(lock, "store"):
+        (held,) = atomic._held_locks
+        assert os.fstat(held).st_ino == os.stat(lock).st_ino
+    assert len(attempts) == 2
+
+
+def test_a_store_another_build_committed_meanwhile_is_kept(tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """A writer removes a store folder it created only if, under the lock, the folder still holds
+    no dataset: another build may have created the store, committed and let go in between."""
+    from sanctions_kg import atomic
+    from sanctions_kg.store import StoreWriter, open_read
+
+    store = tmp_path / "store"
+    flock = atomic.fcntl.flock
+    quad = b'<urn:s> <urn:p> "o" <urn:g> .\n'
+
+    def another_build_first(fd: int, operation: int) -> None:
+        monkeypatch.setattr(atomic.fcntl, "flock", flock)
+        store_of(store, quad)  # creates the store, commits, and lets the lock go
+        flock(fd, operation)
+
+    monkeypatch.setattr(atomic.fcntl, "flock", another_build_first)
+    with pytest.raises(RuntimeError), StoreWriter(store).locked():
+        raise RuntimeError("this build failed")
+    assert len(open_read(store)) == 1
 
 
 def test_two_builds_at_once_and_readers_always_see_one_whole_dataset(

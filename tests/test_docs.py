@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from conftest import REPO
+from conftest import REPO, run_cli
 from sanctions_kg.cli import app
 
 README = (REPO / "README.md").read_text(encoding="utf-8")
@@ -36,6 +36,16 @@ def test_command_has_help_and_example(name: str, command: object) -> None:
     doc = command.callback.__doc__ or ""
     assert doc.strip(), f"{name} has no help text"
     assert "Example:" in doc, f"{name}'s docstring has no 'Example:' line"
+
+
+def test_usage_lines_show_arguments_as_the_readme_writes_them() -> None:
+    # typer writes a required argument as {ENTITY}; the README, like click, as ENTITY
+    usage = "Usage: sanctions-kg describe [OPTIONS] ENTITY"
+    assert run_cli("describe", "--help").stdout.splitlines()[0] == usage
+    assert run_cli("describe").stderr.splitlines()[0] == usage
+    for name, _ in COMMANDS:
+        first = run_cli(name, "--help").stdout.splitlines()[0]
+        assert first.startswith(f"Usage: sanctions-kg {name} ") and "{" not in first, first
 
 
 def test_readme_documents_every_option() -> None:

@@ -391,13 +391,13 @@ for _message, _case in INPUT_CASES.items():
     produces(_message)(partial(batched, _case))
 
 
-@produces("error: <data>:1: data folder not found; pass --data with a folder holding articles/, "
+@produces("error: <data>: data folder not found; pass --data with a folder holding articles/, "
           "facts/ and reference/")
 def _no_data_folder(c: Context) -> Outcome:
     return c.cli("build", "--data", c.tmp / "nowhere", "--out", "out", "--store", "store")
 
 
-@produces("error: <data>/facts:1: no facts files (*.yaml) found; add one per article")
+@produces("error: <data>/facts: no facts files (*.yaml) found; add one per article")
 def _no_facts_files(c: Context) -> Outcome:
     data = make_data(c.tmp, MINI)
     (data / "facts" / "mini.yaml").unlink()
@@ -531,8 +531,8 @@ def _no_rdf_file(c: Context) -> Outcome:
 
 @produces("error: <path>: is a folder; pass the RDF files in it")
 def _rdf_folder(c: Context) -> Outcome:
-    (c.tmp / "folder.ttl").mkdir()
-    return c.cli("validate", "folder.ttl")
+    (c.tmp / "build").mkdir()
+    return c.cli("validate", "build")
 
 
 @produces("error: <path>: unknown RDF file extension '<extension>'; use one of .ttl, .nt, .trig, "
@@ -709,6 +709,12 @@ def _no_query_file(c: Context) -> Outcome:
     return c.cli("query", "--file", "missing.rq")
 
 
+@produces("error: <file>: is a folder, not a query file; pass a .rq file")
+def _query_file_is_a_folder(c: Context) -> Outcome:
+    (c.tmp / "queries").mkdir()
+    return c.cli("query", "--file", "queries")
+
+
 @produces("error: <file>: cannot read the query file (<reason>)")
 def _query_file_not_utf8(c: Context) -> Outcome:
     latin1 = "ASK { ?s ?p 'caf\xe9' }".encode("latin-1")
@@ -790,9 +796,12 @@ def _no_where_group(c: Context) -> Outcome:
                  "--endpoint", f"http://127.0.0.1:{_free_port()}/query")
 
 
-@produces("error: --timeout <seconds>: give a number of seconds, or 0 for no limit")
-def _negative_query_timeout(c: Context) -> Outcome:
-    return c.cli("query", "ASK {}", "--timeout", "-1")
+@produces("error: --timeout <seconds>: give a positive number of seconds, or 0 for no limit")
+def _negative_timeout(c: Context) -> Outcome:
+    query = c.cli("query", "ASK {}", "--timeout", "-1")
+    push = c.cli("push", "--graph-store", LOCAL, "--timeout", "-1")
+    assert push == query, "push and query say the same"
+    return query
 
 
 @produces("error: query timed out after <seconds> s; narrow the query or raise --timeout")
@@ -860,11 +869,6 @@ def _not_http(c: Context) -> Outcome:
           "user:password or a bearer token in an environment variable named with --auth-env")
 def _credentials_in_url(c: Context) -> Outcome:
     return c.cli("push", "--graph-store", f"http://admin:{SECRET}@127.0.0.1/store")
-
-
-@produces("error: --timeout must be a positive number of seconds, or 0 for no limit")
-def _negative_push_timeout(c: Context) -> Outcome:
-    return c.cli("push", "--graph-store", LOCAL, "--timeout", "-1")
 
 
 @produces("error: --auth-env takes the name of an environment variable (letters, digits and "

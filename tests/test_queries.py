@@ -551,7 +551,7 @@ def test_endpoint_queries_ask_for_the_format_and_pass_the_answer_on(
     if expected is None:
         assert "skgid:state/iran" in out.getvalue().decode()
     else:
-        assert out.getvalue() == expected
+        assert out.getvalue() == expected + b"\n"  # the shell prompt goes on a line of its own
 
 
 def test_an_invalid_query_is_not_sent(monkeypatch: pytest.MonkeyPatch) -> None:

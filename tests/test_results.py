@@ -88,11 +88,19 @@ def test_tsv_results_parse_back() -> None:
 
 @pytest.mark.parametrize(
     ("result_format", "expected"),
-    [(ResultFormat.JSON, b'{"head":{},"boolean":true}'), (ResultFormat.TSV, b"true\n"),
+    [(ResultFormat.JSON, b'{"head":{},"boolean":true}\n'), (ResultFormat.TSV, b"true\n"),
      (ResultFormat.CSV, b"true\n"), (ResultFormat.TABLE, b"true\n")],
 )
 def test_ask_results(result_format: ResultFormat, expected: bytes) -> None:
     assert run("ASK { ?s ?p ?o }", result_format) == expected
+
+
+@pytest.mark.parametrize("result_format", list(ResultFormat), ids=[f.value for f in ResultFormat])
+def test_every_format_ends_with_exactly_one_newline(result_format: ResultFormat) -> None:
+    queries = [CONSTRUCT] if result_format.is_rdf else [SELECT, "ASK { ?s ?p ?o }"]
+    for query in queries:
+        data = run(query, result_format)
+        assert data.endswith(b"\n") and not data.endswith(b"\n\n"), (query, data[-20:])
 
 
 def test_ask_as_xml_parses_back() -> None:

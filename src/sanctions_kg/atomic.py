@@ -101,22 +101,48 @@ def _alive(pid: int) -> bool:
 
 @contextlib.contextmanager
 def exclusive_lock(path: Path, what: str) -> Iterator[None]:
-    """Hold an exclusive lock on ``path`` or fail at once with a "store in use" error."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
+    """Hold an exclusive lock on ``path`` or fail at once with a "store in use" error.
+
+    The holder may remove the lock file (and its folder) before it lets go: a lock taken on a
+    file that is no longer at ``path`` locks out nobody, so it is dropped and taken again on
+    the file that is there now.
+    """
+    while True:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        except FileNotFoundError:  # the folder was removed between the two calls
+            continue
+        held = False
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            held = _is_at(fd, path)
         except BlockingIOError:
             raise StoreInUseError(
                 f"{what}: store in use: another sanctions-kg process is writing it; "
                 "wait for it to finish and run again"
             ) from None
+        finally:
+            if not held:
+                os.close(fd)
+        if held:
+            break
+    try:
         _held_locks.add(fd)
         yield
     finally:
         _held_locks.discard(fd)
         os.close(fd)
+
+
+def _is_at(fd: int, path: Path) -> bool:
+    """Whether the open file ``fd`` is the file at ``path``."""
+    try:
+        here = os.stat(path)
+    except FileNotFoundError:
+        return False
+    opened = os.fstat(fd)
+    return (opened.st_dev, opened.st_ino) == (here.st_dev, here.st_ino)
 
 
 #: Descriptors of the locks this process holds; a forked worker must not keep them.

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
 import typer
+from typer.core import TyperCommand
 
 from .errors import SanctionsKGError
 from .results import DescribeFormat, ExportFormat, ReportFormat, ResultFormat, StatsFormat
@@ -271,7 +272,7 @@ def push(
                 typer.echo(f"pushed {event.number}/{event.graphs} <{event.graph}>", err=True)
 
         report = run_push(store_path(store), graph_store=graph_store, endpoint=endpoint,
-                          auth_env=auth_env, timeout=timeout or None, progress=progress,
+                          auth_env=auth_env, timeout=timeout, progress=progress,
                           prune=prune)
     noun = "graph" if len(report.graphs) == 1 else "graphs"
     typer.echo(f"Pushed {len(report.graphs)} {noun} to {report.graph_store} in "
@@ -420,7 +421,16 @@ def stats(
         result.write_tables(sys.stdout, terminal=sys.stdout.isatty())
 
 
-@app.command()
+class _PlainArguments(TyperCommand):
+    """A command whose usage line writes a required argument ENTITY, as click and the README
+    do; typer writes {ENTITY}."""
+
+    def collect_usage_pieces(self, ctx: Any) -> list[str]:
+        return [piece[1:-1] if piece.startswith("{") and piece.endswith("}") else piece
+                for piece in super().collect_usage_pieces(ctx)]
+
+
+@app.command(cls=_PlainArguments)
 def describe(
     entity: Annotated[
         str,

@@ -1,12 +1,14 @@
 """The errors sanctions-kg reports, one class per situation, each with its exit code.
 
 Exit codes: 0 success, 1 validation failed, 2 usage or input error, 3 internal error.
-Every message names where the problem is (a file and line, or a query line and column) and says
-what to do. The CLI prints ``str(error)`` on one line and exits with ``error.exit_code``.
+Every message names where the problem is (a file and line, a query line and column, or a folder,
+which has no line) and says what to do. The CLI prints ``str(error)`` on one line and exits with
+``error.exit_code``.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,9 +29,10 @@ class Location:
 
 @dataclass(frozen=True)
 class Problem:
-    """One problem found in an input file."""
+    """One problem found in an input file, or with a whole file or folder (located by its path
+    alone: a folder has no line)."""
 
-    location: Location
+    location: Location | Path
     message: str
 
     def __str__(self) -> str:
@@ -55,6 +58,19 @@ class InputError(SanctionsKGError):
 
 class UsageError(SanctionsKGError):
     """A command was called with options that do not fit together or values out of range."""
+
+
+def time_limit(timeout: float | None) -> float | None:
+    """The limit a ``--timeout`` sets, in seconds: None (no limit) for None or 0; UsageError
+    unless it is a positive number. ``query`` and ``push`` check their option here, so that
+    both say the same."""
+    if not timeout:
+        return None
+    if not 0 < timeout < math.inf:  # negative, NaN or infinite
+        raise UsageError(
+            f"--timeout {timeout:g}: give a positive number of seconds, or 0 for no limit"
+        )
+    return timeout
 
 
 class StoreError(SanctionsKGError):

@@ -127,13 +127,13 @@ def facts_file_list(data_dir: Path) -> list[Path]:
     """The facts files of a data folder, sorted; InputError when there are none."""
     if not data_dir.is_dir():
         raise InputError(
-            Problem(Location(data_dir, 1), "data folder not found; pass --data with a folder "
+            Problem(data_dir, "data folder not found; pass --data with a folder "
                     "holding articles/, facts/ and reference/")
         )
     files = yaml_files(data_dir / "facts")
     if not files:
         raise InputError(
-            Problem(Location(data_dir / "facts", 1), "no facts files (*.yaml) found; "
+            Problem(data_dir / "facts", "no facts files (*.yaml) found; "
                     "add one per article")
         )
     return files

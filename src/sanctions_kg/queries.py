@@ -47,9 +47,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
 from . import resources
-from .errors import InputError, Location, Problem, QueryError, RemoteError, UsageError
+from .errors import (
+    InputError,
+    Location,
+    Problem,
+    QueryError,
+    RemoteError,
+    UsageError,
+    time_limit,
+)
 from .namespaces import ID, PREFIXES, XSD
-from .results import QueryForm, ResultFormat, check_format, write
+from .results import QueryForm, ResultFormat, check_format, ending_lines, write
 
 if TYPE_CHECKING:
     import pyoxigraph as ox
@@ -173,13 +181,20 @@ def named(name: str, directory: Path | None = None) -> Query:
 
 def load(path: Path) -> Query:
     """Read a query file with its header; InputError with file and line for a bad header."""
+    source = _shown(path)
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise InputError(f"{_shown(path)}: no such query file") from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise InputError(f"{_shown(path)}: cannot read the query file ({error})") from None
-    source = _shown(path)
+        raise InputError(f"{source}: no such query file") from None
+    except IsADirectoryError:
+        raise InputError(f"{source}: is a folder, not a query file; pass a .rq file") from None
+    except OSError as error:
+        raise InputError(f"{source}: cannot read the query file ({error.strerror})") from None
+    except UnicodeDecodeError as error:
+        raise InputError(
+            f"{source}: cannot read the query file (byte 0x{error.object[error.start]:02x} at "
+            f"offset {error.start} is not UTF-8)"
+        ) from None
     title, question, parameters = parse_header(text, Path(source))
     return Query(text, source, path.stem, title, question, parameters)
 
@@ -225,7 +240,7 @@ def target(
     if endpoint is None and auth_env is not None:
         raise UsageError("--auth-env goes with --endpoint; the embedded store needs no login")
     if endpoint is not None:
-        return Endpoint(endpoint, timeout or None, auth_env)
+        return Endpoint(endpoint, time_limit(timeout), auth_env)
     return store_path(store)
 
 
@@ -876,7 +891,7 @@ def _run_remote(
     terminal: bool,
 ) -> None:
     """Send the query with the format's media type; pass the answer through as the server
-    sent it, except for the table, drawn from the JSON results."""
+    sent it (ending its last line), except for the table, drawn from the JSON results."""
     from .remote import sparql_query
 
     check_syntax(query)
@@ -899,7 +914,8 @@ def _run_remote(
             ) from None
         write(parsed, result_format, out, terminal=terminal)
     else:
-        out.write(body)
+        with ending_lines(out) as stream:
+            stream.write(body)
 
 
 # --- Timeout ------------------------------------------------------------------------------
@@ -912,12 +928,11 @@ def watchdog(seconds: float | None) -> Iterator[None]:
     pyoxigraph cannot interrupt a running query, so this is the only way to keep a promise of
     a time limit; it is meant for the command line. ``None`` or 0: no limit.
     """
-    if not seconds:
+    limit = time_limit(seconds)
+    if limit is None:
         yield
         return
-    if seconds < 0:
-        raise UsageError(f"--timeout {seconds:g}: give a number of seconds, or 0 for no limit")
-    timer = threading.Timer(seconds, _expire, args=(seconds,))
+    timer = threading.Timer(limit, _expire, args=(limit,))
     timer.daemon = True
     timer.start()
     try:

@@ -42,7 +42,7 @@ from enum import Enum
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Final, TypeVar
 
-from .errors import RemoteError, UsageError
+from .errors import RemoteError, UsageError, time_limit
 
 if TYPE_CHECKING:
     import pyoxigraph as ox
@@ -107,12 +107,6 @@ def graph_url(graph_store: str, graph: str) -> str:
     """The Graph Store Protocol URL of one named graph (indirect identification)."""
     separator = "&" if urllib.parse.urlsplit(graph_store).query else "?"
     return graph_store + separator + urllib.parse.urlencode({"graph": graph})
-
-
-def _check_timeout(timeout: float | None) -> float | None:
-    if timeout is not None and not timeout > 0:
-        raise UsageError("--timeout must be a positive number of seconds, or 0 for no limit")
-    return timeout
 
 
 # --- credentials -----------------------------------------------------------------------------
@@ -529,7 +523,7 @@ def sparql_query(
     network or the server does wrong (with the server's own message for HTTP errors).
     """
     url = check_url(endpoint, option="--endpoint")
-    client = _Client(credentials_from_env(auth_env), _check_timeout(timeout))
+    client = _Client(credentials_from_env(auth_env), time_limit(timeout))
     return _query(client, url, query, accept=accept, action="the query").body
 
 
@@ -643,7 +637,7 @@ def push(
     elif prune:
         raise UsageError("--prune needs --endpoint: the server's graphs are listed with a "
                          "SPARQL query; give its query URL")
-    client = _Client(credentials_from_env(auth_env), _check_timeout(timeout))
+    client = _Client(credentials_from_env(auth_env), time_limit(timeout))
     store = open_read(store_dir)
     names = sorted(g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode))
     if prune and not names:

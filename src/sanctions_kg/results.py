@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, BinaryIO, TextIO, TypeVar
+from typing import IO, TYPE_CHECKING, Any, BinaryIO, TextIO, TypeVar, cast
 
 from .errors import OutputError, UsageError
 from .namespaces import (
@@ -133,7 +133,8 @@ def write(
     terminal: bool = False,
     max_rows: int = TABLE_MAX_ROWS,
 ) -> None:
-    """Serialise query results into a binary stream, as they are produced."""
+    """Serialise query results into a binary stream, as they are produced, ending with a
+    newline."""
     import pyoxigraph as ox
 
     if isinstance(results, ox.QueryTriples):
@@ -149,19 +150,17 @@ def write(
             else:
                 write_table(results, text, terminal=terminal, max_rows=max_rows)
         return
-    results.serialize(out, _results_format(result_format))
-    if isinstance(results, ox.QueryBoolean) and result_format in (
-        ResultFormat.CSV,
-        ResultFormat.TSV,
-    ):
-        out.write(b"\n")
+    with ending_lines(out) as stream:
+        results.serialize(stream, _results_format(result_format))
 
 
 def write_triples(triples: Iterable[ox.Triple], result_format: ResultFormat, out: BinaryIO) -> None:
     """Serialise triples as Turtle (with the project's prefixes), N-Triples or JSON-LD."""
     import pyoxigraph as ox
 
-    ox.serialize(triples, out, _rdf_format(result_format), prefixes=_prefixes(result_format))
+    with ending_lines(out) as stream:
+        ox.serialize(triples, stream, _rdf_format(result_format),
+                     prefixes=_prefixes(result_format))
 
 
 def write_table(
@@ -243,6 +242,35 @@ def compact(iri: str) -> str:
 
 def _tsv_cell(cell: str) -> str:
     return cell.replace("\t", " ").replace("\r", " ").replace("\n", " ")
+
+
+class _LastByte(io.BufferedIOBase):
+    """Passes what is written on to ``out``, keeping the last byte (see :func:`ending_lines`)."""
+
+    def __init__(self, out: IO[bytes]) -> None:
+        super().__init__()
+        self._out = out
+        self.last = b""
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        written = self._out.write(data)
+        if len(data):
+            self.last = bytes(data[-1:])
+        return written
+
+
+@contextmanager
+def ending_lines(out: IO[bytes]) -> Iterator[BinaryIO]:
+    """A stream into ``out`` whose output, unless empty, ends with exactly one newline: after
+    the block, one is added if the last byte written was not one. SPARQL JSON and XML results,
+    JSON-LD and RDF/XML end without it, and the shell prompt would go on after them."""
+    stream = _LastByte(out)
+    yield cast(BinaryIO, stream)  # the serialisers only call write and flush
+    if stream.last not in (b"", b"\n"):
+        out.write(b"\n")
 
 
 @contextmanager
@@ -363,10 +391,11 @@ def export(
     rdf_format = _rdf_format(export_format)
     prefixes = _prefixes(export_format)
     if isinstance(out, Path):
-        with atomic_file(out) as handle:
-            ox.serialize(counted, handle, rdf_format, prefixes=prefixes)
+        with atomic_file(out) as handle, ending_lines(handle) as stream:
+            ox.serialize(counted, stream, rdf_format, prefixes=prefixes)
         return ExportSummary(tuple(graphs), counted.count, out)
-    ox.serialize(counted, out, rdf_format, prefixes=prefixes)
+    with ending_lines(out) as stream:
+        ox.serialize(counted, stream, rdf_format, prefixes=prefixes)
     return ExportSummary(tuple(graphs), counted.count, None)
 
 

@@ -20,7 +20,7 @@ import queue
 import shutil
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -35,6 +35,7 @@ DEFAULT_STORE = Path(".sanctions-kg/store")
 STORE_ENV = "SANCTIONS_KG_STORE"
 CURRENT = "current"
 GENERATIONS = "generations"
+LOCK = ".lock"
 DATABASE = "oxigraph"
 SOURCEMAP = "sourcemap.json"
 KEEP_GENERATIONS = 2
@@ -254,7 +255,7 @@ class StoreWriter:
             raise StoreError(f"{self.store}: exists and is not a folder; choose another --store")
         if self.store.is_dir():
             names = {p.name for p in self.store.iterdir()}
-            if names and not names & {CURRENT, GENERATIONS, ".lock"}:
+            if names and not names & {CURRENT, GENERATIONS, LOCK}:
                 raise StoreError(
                     f"{self.store}: folder is not empty and is not a sanctions-kg store; "
                     "choose another --store"
@@ -262,10 +263,36 @@ class StoreWriter:
 
     @contextmanager
     def locked(self) -> Iterator[None]:
-        """Hold the store's writer lock."""
+        """Hold the store's writer lock.
+
+        A store folder that did not exist before is removed again at the end of the block,
+        still under the lock, if it holds no generation by then: a failed first build leaves
+        no trace of it. A folder that existed before is never removed.
+        """
         self.check()
-        with exclusive_lock(self.store / ".lock", str(self.store)):
-            yield
+        created = _missing_folders(self.store)
+        with exclusive_lock(self.store / LOCK, str(self.store)):
+            try:
+                yield
+            finally:
+                if created:
+                    self._remove_if_empty(created)
+
+    def _remove_if_empty(self, created: list[Path]) -> None:
+        """Remove the folders this writer created, innermost first, if the store holds nothing
+        but the lock and an empty generations folder: another build may have made the store and
+        committed to it after this writer found it missing. The lock file goes while still
+        held: a process that opened it meanwhile finds it gone once it gets the lock, and starts
+        again on a new one (see ``exclusive_lock``)."""
+        generations = self.store / GENERATIONS
+        with suppress(OSError):  # rmdir refuses a folder another process put something in
+            if {path.name for path in self.store.iterdir()} - {LOCK, GENERATIONS}:
+                return
+            if generations.is_dir():
+                generations.rmdir()
+            (self.store / LOCK).unlink()
+            for folder in created:
+                folder.rmdir()
 
     def begin(self) -> PendingGeneration:
         """A fresh folder for the next generation (call under the lock)."""
@@ -304,6 +331,15 @@ class StoreWriter:
     def abort(self, pending: PendingGeneration) -> None:
         """Throw away a pending generation."""
         shutil.rmtree(pending.path, ignore_errors=True)
+
+
+def _missing_folders(path: Path) -> list[Path]:
+    """``path`` and those of its parents that do not exist, innermost first."""
+    missing = []
+    while not (path.exists() or path.is_symlink()) and path != path.parent:
+        missing.append(path)
+        path = path.parent
+    return missing
 
 
 def _fsync_dir(path: Path) -> None:

@@ -201,8 +201,8 @@ def _check_readable(path: Path) -> None:
 def _load_into(database: ox.Store, path: Path, graph: str | None = None) -> None:
     import pyoxigraph as ox
 
+    _check_readable(path)  # first: a folder or a missing file is that, whatever its name
     kind = rdf_format(path)
-    _check_readable(path)
     try:
         with path.open("rb") as handle:
             if graph is None:
