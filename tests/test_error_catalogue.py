@@ -781,6 +781,12 @@ def _sparql_syntax(c: Context) -> Outcome:
     return c.cli("query", "SELECT * WHERE {", "--store", c.seed)
 
 
+@produces("error: <source>:<line>:<column>: SPARQL syntax error in the part starting with "
+          "'<part>'; fix the query")
+def _sparql_syntax_part(c: Context) -> Outcome:
+    return c.cli("query", "SELECT * WHERE {\n  ?s ?p ?o .\n  FILTER(?o = )\n}", "--store", c.seed)
+
+
 @produces("error: <source>: the parameter variable <variable> is not in the SELECT clause; "
           "project it (SELECT <variable> … or SELECT *) so that the parameter can bind it")
 def _param_not_projected(c: Context) -> Outcome:

@@ -174,6 +174,25 @@ def test_rows_as_tsv_keep_one_line_per_row() -> None:
     assert out.getvalue() == "a\tb\nx y\tline break\n"
 
 
+def test_an_unbroken_column_keeps_each_name_on_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    """On an 80-column terminal the catalogue's long names stay whole, ready to copy."""
+    monkeypatch.setenv("COLUMNS", "80")
+    name = "cooperation-between-sanctioned-states"
+    rows = [[name, "Cooperation between sanctioned states", "Which agreements, deals and "
+             "memberships tie states under sanctions together, and since when? " * 2]]
+    drawn = {}
+    for unbroken in ((), ["name"]):
+        out = io.StringIO()
+        results.write_rows(["name", "title", "question"], rows, out, rich=True, terminal=True,
+                           unbroken=unbroken)
+        drawn[bool(unbroken)] = out.getvalue()
+    assert name not in drawn[False], "without it, rich breaks the name"
+    assert name in drawn[True]
+    from rich.text import Text
+
+    assert max(Text.from_ansi(line).cell_len for line in drawn[True].splitlines()) == 80
+
+
 @pytest.mark.parametrize(
     ("iri", "shown"),
     [(ID + "state/iran", "skgid:state/iran"), (SKG + "Sanction", "skg:Sanction"),

@@ -362,7 +362,7 @@ def list_queries() -> None:
 
     rows = [[q.name or "", q.title, q.question] for q in catalogue()]
     write_rows(["name", "title", "question"], rows, sys.stdout, rich=sys.stdout.isatty(),
-               terminal=True)
+               terminal=True, unbroken=["name"])
 
 
 @app.command()

@@ -837,8 +837,47 @@ def syntax_error(query: Query, message: str) -> QueryError:
                 f"{where}: SPARQL syntax error: undeclared prefix '{prefix}:' in {name.text}; "
                 f"declare it with PREFIX or use a predeclared one ({known})"
             )
+    offset = sum(len(text) + 1 for text in lines[: line - 1]) + column - 1
+    if not query.text[offset:].strip() or (column == 1 and line > 1):
+        # pyoxigraph often places an error inside a clause at the end of the query or at the
+        # start of the next line (FILTER(?x = ) gives the line after the closing brace);
+        # rdflib's parser, asked only then, names the start of the part that fails.
+        start = _failing_part(query.text)
+        if start is not None and start < offset:
+            before = query.text[:start]
+            where = Location(Path(query.source), before.count("\n") + 1,
+                             start - before.rfind("\n"))
+            token = _PART.match(query.text, start)
+            part = token.group() if token else query.text[start]
+            return QueryError(f"{where}: SPARQL syntax error in the part starting with "
+                              f"'{part}'; fix the query")
     where = Location(Path(query.source), line, column)
     return QueryError(f"{where}: SPARQL syntax error: {one_line(detail)}; fix the query")
+
+
+_PART = re.compile(r"[?$]?[^\s(){}\[\];,.]+")
+_RDFLIB_AT = re.compile(r"\(at char (\d+)\)")
+#: SPARQL that rdflib's parser does not know (SPARQL 1.2, Oxigraph's extensions): where a query
+#: has it, rdflib would stop there, not at the mistake.
+_BEYOND_RDFLIB = re.compile(r"\bLATERAL\b|\bVERSION\b|<<|\{\||~", re.IGNORECASE)
+
+
+def _failing_part(text: str) -> int | None:
+    """Where rdflib's SPARQL parser stops on ``text`` (a character offset), or None when it
+    parses it, names no place, or cannot be asked."""
+    if _BEYOND_RDFLIB.search(text):
+        return None
+    from pyparsing import ParseException
+    from rdflib import Namespace
+    from rdflib.plugins.sparql import prepareQuery
+
+    try:
+        prepareQuery(text, initNs={name: Namespace(iri) for name, iri in PREFIXES.items()})
+    except ParseException as error:
+        return int(error.loc)
+    except Exception:  # any other failure of a second opinion: no opinion
+        return None
+    return None
 
 
 def _prefixed_name_before(line: str, end: int) -> _Token | None:

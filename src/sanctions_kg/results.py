@@ -195,8 +195,12 @@ def write_rows(
     terminal: bool = False,
     title: str | None = None,
     caption: str | None = None,
+    unbroken: Sequence[str] = (),
 ) -> None:
-    """A table of text cells: drawn with rich, or as TSV (header line first) when not ``rich``."""
+    """A table of text cells: drawn with rich, or as TSV (header line first) when not ``rich``.
+
+    The cells of the ``unbroken`` columns (names to copy) are never broken across lines; the
+    other columns wrap to make room."""
     if not rich:
         out.write("\t".join(columns) + "\n")
         for row in rows:
@@ -209,7 +213,8 @@ def write_rows(
     cells = [list(row) for row in rows]
     for index, column in enumerate(columns):
         numeric = bool(cells) and all(row[index].isdigit() for row in cells)
-        table.add_column(column, overflow="fold", justify="right" if numeric else "left")
+        table.add_column(column, overflow="fold", justify="right" if numeric else "left",
+                         no_wrap=column in unbroken)
     for row in cells:
         table.add_row(*row)
     console = Console(
