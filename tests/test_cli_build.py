@@ -24,6 +24,15 @@ def test_build_prints_a_summary(tmp_path: Path) -> None:
     assert f"https://w3id.org/sanctions-kg/graph/article/{SEED_ID}" in result.stdout
     for name in FILES:
         assert (tmp_path / "out" / name).stat().st_size > 0
+    assert result.stdout.splitlines()[-1] == ("Not validated (--no-validate); check the store with "
+                                              "`sanctions-kg validate`")
+
+
+def test_a_validated_build_says_so(tmp_path: Path) -> None:
+    result = run_cli("build", "--out", tmp_path / "out", "--store", tmp_path / "store")
+    assert result.code == 0, result.stderr
+    assert re.fullmatch(r"Validation passed: 0 violations, \d+ warnings?, \d+ info",
+                        result.stdout.splitlines()[-1])
 
 
 def test_two_builds_give_identical_bytes(tmp_path: Path, seed_build: Built) -> None:

@@ -164,6 +164,11 @@ def build(
         typer.echo(f"  … and {len(hidden)} more article graphs ({min(hidden)} to {max(hidden)} "
                    "triples each); `sanctions-kg stats` lists every graph")
     typer.echo(f"Wrote {summary.out_dir}/ and the store {summary.store_dir}")
+    if summary.report is None:
+        typer.echo("Not validated (--no-validate); check the store with `sanctions-kg validate`")
+    else:
+        verdict = summary.report.summary_line()
+        typer.echo(verdict[0].upper() + verdict[1:])
 
 
 @app.command()
