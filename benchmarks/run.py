@@ -551,7 +551,8 @@ def _tree_note(what: str, runs: Sequence[Measured]) -> str:
     sampled = [m.tree_pss_mb for m in runs if m.tree_pss_mb is not None]
     largest = median([m.peak_rss_mb for m in runs])
     if not sampled:
-        return f"{what}: process tree memory not sampled (no /proc)"
+        why = "it ended before the first sample" if Path("/proc").is_dir() else "no /proc"
+        return f"{what}: process tree memory not sampled ({why})"
     return (f"{what}: peak PSS of the whole process tree {median(sampled):.0f} MB (sampled; the "
             f"peak RSS figure, {largest:.0f} MB, is the largest single process)")
 

@@ -187,3 +187,12 @@ def test_a_report_s_results_are_read_from_its_turtle(tmp_path: Any) -> None:
     results = runner.report_results(report)
     assert sorted((r.focus, r.severity.name) for r in results) == [("urn:a", "VIOLATION"),
                                                                   ("urn:b", "INFO")]
+
+
+def test_a_process_too_short_to_sample_is_not_blamed_on_a_missing_proc() -> None:
+    quick = runner.Measured(seconds=0.1, peak_rss_mb=45.0, code=0)
+    sampled = runner.Measured(seconds=9.0, peak_rss_mb=300.0, code=0, tree_pss_mb=280.0)
+    assert runner._tree_note("validate", [quick]) == (
+        "validate: process tree memory not sampled (it ended before the first sample)")
+    assert runner._tree_note("validate", [sampled]).startswith(
+        "validate: peak PSS of the whole process tree 280 MB")
