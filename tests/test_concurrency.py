@@ -99,6 +99,30 @@ def test_a_lock_file_removed_by_its_holder_is_not_held(tmp_path: Path,
     assert len(attempts) == 2
 
 
+def test_a_lock_file_that_cannot_be_opened_is_an_error_not_a_loop(tmp_path: Path) -> None:
+    """Opening the lock again helps only when its folder was removed meanwhile; a dangling link
+    in place of the lock file fails at once, as it did before (exit 3 from the command line)."""
+    import signal
+
+    from sanctions_kg import atomic
+
+    store = tmp_path / "store"
+    store.mkdir()
+    (store / ".lock").symlink_to(tmp_path / "missing" / "lockfile")
+
+    def hung(*_: object) -> None:
+        raise AssertionError("exclusive_lock kept trying")
+
+    previous = signal.signal(signal.SIGALRM, hung)
+    signal.alarm(5)
+    try:
+        with pytest.raises(FileNotFoundError), atomic.exclusive_lock(store / ".lock", "store"):
+            pass
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 def test_a_store_another_build_committed_meanwhile_is_kept(tmp_path: Path,
                                                            monkeypatch: pytest.MonkeyPatch) -> None:
     """A writer removes a store folder it created only if, under the lock, the folder still holds

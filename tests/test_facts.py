@@ -228,26 +228,32 @@ def test_an_unknown_id_is_still_reported_beside_a_fact_without_a_type(tmp_path: 
     ]
 
 
-@pytest.mark.parametrize(("edit", "problem"), [
+@pytest.mark.parametrize(("edit", "expected"), [
     pytest.param(replace('"Iran, Islamic Republic of"', '"Persia"'),
-                 "reference/states.yaml:8:16: 'Persia' is not an ISO 3166-1 country name known "
-                 "to pycountry; use the exact name (for example 'Iran, Islamic Republic of')",
+                 ["reference/states.yaml:8:16: 'Persia' is not an ISO 3166-1 country name known "
+                 "to pycountry; use the exact name (for example 'Iran, Islamic Republic of')"],
                  id="bad-country-name: the entity stays known"),
     pytest.param(replace("  - id: iran\n    type: State\n", "  - id: iran\n    type: Statee\n"),
-                 "reference/states.yaml:5:11: unknown type 'Statee'; use a class of the ontology",
+                 ["reference/states.yaml:5:11: unknown type 'Statee'; use a class of the "
+                  "ontology"],
                  id="no-valid-type: not reported where it is named"),
     pytest.param(replace("  - id: iran\n", "  - id: [iran\n"),
-                 "reference/states.yaml:5:9: YAML syntax error: did not find expected ',' or "
-                 "']'; fix the syntax", id="unreadable-file: its ids may be defined there"),
+                 ["reference/states.yaml:5:9: YAML syntax error: did not find expected ',' or "
+                  "']'; fix the syntax"], id="unreadable-file: its ids may be defined there"),
+    pytest.param(replace("entities:\n", "entitties:\n"),
+                 ["reference/states.yaml:3: unknown field 'entitties' in the top level; check "
+                  "the spelling (fields are ontology property names)",
+                  "reference/states.yaml:3:1: missing 'entities:' list; add it"],
+                 id="no-entities-list: its ids may be defined there"),
 ])
-def test_a_mistake_in_a_reference_file_is_one_problem(
-    tmp_path: Path, edit: Callable[[str], str], problem: str
+def test_a_mistake_in_a_reference_file_is_reported_only_there(
+    tmp_path: Path, edit: Callable[[str], str], expected: list[str]
 ) -> None:
     """Not one more per entity of the file that a facts file names."""
     data = make_data(tmp_path, MINI)
     path = data / "reference" / "states.yaml"
     path.write_text(edit(path.read_text(encoding="utf-8")), encoding="utf-8")
-    assert problems_of(data) == [problem]
+    assert problems_of(data) == expected
 
 
 def test_a_bad_publication_date_does_not_hide_the_facts_problems(tmp_path: Path) -> None:

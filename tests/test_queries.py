@@ -339,8 +339,17 @@ def test_a_parameter_missing_from_the_projection_is_explained() -> None:
         ("SELECT * WHERE { ?s ?p }\n", "1:18", "in the part starting with '?s'; fix the query"),
         ("SELECT * { ?s ?p ?o } GROUP BY", "1:23",
          "in the part starting with 'GROUP'; fix the query"),
-        # rdflib does not know LATERAL, so it is not asked: pyoxigraph's place stays.
+        ("SELECT * WHERE {\n\t?s ?p ?o .\n\tFILTER(?o = )\n}\n", "3:2",
+         "in the part starting with 'FILTER'; fix the query"),  # tabs are one character
+        ("SELECT * WHERE {\n  ?s ?p ?o .\n  FILTER(?o = )\n} # trailing comment", "3:3",
+         "in the part starting with 'FILTER'; fix the query"),  # a comment is not a part
+        # rdflib does not know LATERAL or SPARQL 1.2's functions, and reads \u escapes before
+        # parsing: it is not asked, and pyoxigraph's place stays.
         ("SELECT * WHERE { ?s ?p ?o LATERAL { ?s ?q ?r } FILTER(?o = ) }", "1:63",
+         "expected one of "),
+        ('SELECT * WHERE {\n  BIND(STRLANGDIR("a", "en", "ltr") AS ?x)\n  FILTER(?x = )\n}',
+         "4:2", "expected one of "),
+        ('SELECT * WHERE {\n  ?s ?p "\\u00e9\\u00e9" .\n  FILTER(?s = )\n}', "4:2",
          "expected one of "),
     ],
 )

@@ -111,8 +111,10 @@ def exclusive_lock(path: Path, what: str) -> Iterator[None]:
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
             fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-        except FileNotFoundError:  # the folder was removed between the two calls
-            continue
+        except FileNotFoundError:
+            if path.parent.is_dir():  # not a folder removed meanwhile (a dangling link, say)
+                raise
+            continue  # the folder was removed between the two calls
         held = False
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

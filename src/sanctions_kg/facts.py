@@ -61,8 +61,9 @@ class Reference:
 
     ``unusable`` holds the ids of entries that could not be loaded (no valid type): their
     problem is reported where they are written, and a fact naming one is not reported again.
-    ``complete`` is False when a reference file could not be read at all: the ids it defines are
-    unknown, so no reference is reported as unknown in that run.
+    ``complete`` is False when a reference file could not be read at all, or holds its list
+    under a misspelt key: the ids it defines are unknown, so no reference is reported as unknown
+    in that run.
     """
 
     entities: tuple[Record, ...]
@@ -152,10 +153,14 @@ def load_reference(data_dir: Path, schema: Schema, problems: list[Problem]) -> R
     complete = True
     for path in yaml_files(data_dir / "reference"):
         try:
-            entities.extend(_reference_file(path, schema, collected, unusable))
+            records = _reference_file(path, schema, collected, unusable)
         except InputError as error:  # the file cannot be read: its ids are unknown
             collected.items.extend(error.problems)
+            records = None
+        if records is None:
             complete = False
+        else:
+            entities.extend(records)
     unique = _index_unique(entities, collected)
     return Reference(tuple(unique.values()), frozenset(unusable - unique.keys()), complete)
 
@@ -181,29 +186,32 @@ def load_reference_file(path: Path, schema: Schema) -> list[Record]:
     """Load one reference file (``entities:`` list); InputError lists its problems."""
     problems = _Problems()
     records = _reference_file(path, schema, problems, set())
-    if problems.items:
+    if records is None or problems.items:
         raise InputError(problems.items)
     return records
 
 
 def _reference_file(
     path: Path, schema: Schema, problems: _Problems, unusable: set[str]
-) -> list[Record]:
+) -> list[Record] | None:
     """The entities of one reference file that have a valid id and type; the ids of those that
-    do not go to ``unusable``. InputError when the file cannot be read as YAML."""
+    do not go to ``unusable``. None when its entities may be under a misspelt key (a problem
+    says so), so that its ids are unknown; InputError when it cannot be read as YAML."""
     root = load_yaml(path)
     top = _expect_map(root, problems, "the top level", {"entities"})
     records: list[Record] = []
     entities = top.get("entities")
     if entities is None:
         problems.add(root.location, "missing 'entities:' list; add it")
-    elif not isinstance(entities.value, list):
+        lists = isinstance(root.value, dict) and any(n.is_list for n in root.value.values())
+        return None if lists else records
+    if not isinstance(entities.value, list):
         problems.add(entities.location, "'entities' must be a list")
-    else:
-        for item in entities.value:
-            record = _load_entity(item, schema, problems, unusable)
-            if record is not None:
-                records.append(record)
+        return records
+    for item in entities.value:
+        record = _load_entity(item, schema, problems, unusable)
+        if record is not None:
+            records.append(record)
     return records
 
 

@@ -838,35 +838,42 @@ def syntax_error(query: Query, message: str) -> QueryError:
                 f"declare it with PREFIX or use a predeclared one ({known})"
             )
     offset = sum(len(text) + 1 for text in lines[: line - 1]) + column - 1
-    if not query.text[offset:].strip() or (column == 1 and line > 1):
+    at_end = not any(t.start + len(t.text) > offset for t in _tokens(query.text))
+    if at_end or (column == 1 and line > 1):
         # pyoxigraph often places an error inside a clause at the end of the query or at the
         # start of the next line (FILTER(?x = ) gives the line after the closing brace);
         # rdflib's parser, asked only then, names the start of the part that fails.
         start = _failing_part(query.text)
-        if start is not None and start < offset:
-            before = query.text[:start]
+        part = _PART.match(query.text, start) if start is not None and start < offset else None
+        if part is not None:
+            before = query.text[: part.start()]
             where = Location(Path(query.source), before.count("\n") + 1,
-                             start - before.rfind("\n"))
-            token = _PART.match(query.text, start)
-            part = token.group() if token else query.text[start]
+                             part.start() - before.rfind("\n"))
             return QueryError(f"{where}: SPARQL syntax error in the part starting with "
-                              f"'{part}'; fix the query")
+                              f"'{part.group()}'; fix the query")
     where = Location(Path(query.source), line, column)
     return QueryError(f"{where}: SPARQL syntax error: {one_line(detail)}; fix the query")
 
 
 _PART = re.compile(r"[?$]?[^\s(){}\[\];,.]+")
-_RDFLIB_AT = re.compile(r"\(at char (\d+)\)")
 #: SPARQL that rdflib's parser does not know (SPARQL 1.2, Oxigraph's extensions): where a query
-#: has it, rdflib would stop there, not at the mistake.
-_BEYOND_RDFLIB = re.compile(r"\bLATERAL\b|\bVERSION\b|<<|\{\||~", re.IGNORECASE)
+#: has it, rdflib would stop there, not at the mistake. rdflib also expands \u escapes before
+#: parsing, which moves its offsets.
+_BEYOND_RDFLIB = re.compile(
+    r"\b(?:LATERAL|VERSION|STRLANGDIR|LANGDIR|hasLANG|hasLANGDIR|isTRIPLE|ADJUST)\b"
+    r"|\b(?:TRIPLE|SUBJECT|PREDICATE|OBJECT)\s*\(|<<|\{\||~|@[A-Za-z0-9-]+--|\\[uU]",
+    re.IGNORECASE,
+)
+#: Longer queries are not given to rdflib, whose parser takes seconds on them.
+_RDFLIB_MAX_CHARS = 20_000
 
 
 def _failing_part(text: str) -> int | None:
     """Where rdflib's SPARQL parser stops on ``text`` (a character offset), or None when it
     parses it, names no place, or cannot be asked."""
-    if _BEYOND_RDFLIB.search(text):
+    if len(text) > _RDFLIB_MAX_CHARS or _BEYOND_RDFLIB.search(text):
         return None
+    text = text.replace("\t", " ")  # pyparsing would expand tabs, moving its offsets
     from pyparsing import ParseException
     from rdflib import Namespace
     from rdflib.plugins.sparql import prepareQuery

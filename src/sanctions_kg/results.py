@@ -266,6 +266,9 @@ class _LastByte(io.BufferedIOBase):
             self.last = bytes(data[-1:])
         return written
 
+    def flush(self) -> None:
+        self._out.flush()
+
 
 @contextmanager
 def ending_lines(out: IO[bytes]) -> Iterator[BinaryIO]:
