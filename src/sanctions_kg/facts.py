@@ -11,6 +11,7 @@ import datetime as dt
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path, PurePosixPath
 
 from .dates import DateSpec, PartialDate, resolve
@@ -70,6 +71,7 @@ class Reference:
     unusable: frozenset[str] = frozenset()
     complete: bool = True
 
+    @cached_property
     def index(self) -> dict[str, Record]:
         """Entities by id."""
         return {record.id: record for record in self.entities}
@@ -99,14 +101,13 @@ def load_corpus(
     problems = _Problems()
     facts_files = facts_file_list(data_dir)
     reference = load_reference(data_dir, schema, problems.items)
-    index = reference.index()
     articles: list[Article] = []
     article_ids: dict[str, Location] = {}
     for number, path in enumerate(facts_files, start=1):
         if progress is not None:
             progress("loading facts files", number, len(facts_files))
         try:
-            article = load_article_file(path, data_dir, schema, index, reference=reference)
+            article = load_article_file(path, data_dir, schema, reference)
         except InputError as error:
             problems.items.extend(error.problems)
         else:
@@ -273,19 +274,9 @@ def _country(node: Node, problems: _Problems) -> Country | None:
 # --- facts files -------------------------------------------------------------------------------
 
 
-def load_article_file(
-    path: Path,
-    data_dir: Path,
-    schema: Schema,
-    entities: dict[str, Record],
-    *,
-    reference: Reference | None = None,
-) -> Article:
-    """Load one facts file, its article text, and check every reference and quote.
-
-    ``reference`` (from :func:`load_reference`) says which entity ids were written but could not
-    be loaded, so that naming them is not reported again.
-    """
+def load_article_file(path: Path, data_dir: Path, schema: Schema, reference: Reference) -> Article:
+    """Load one facts file, its article text, and check every reference and quote against the
+    reference entities (from :func:`load_reference`)."""
     root = load_yaml(path)
     problems = _Problems()
     top = _expect_map(root, problems, "the top level", {"article", "facts", "claims"})
@@ -298,7 +289,7 @@ def load_article_file(
         raise InputError(problems.items)
     # With a broken publication date (reported) the facts are still checked.
     published = head.published or STAND_IN_PUBLISHED
-    unusable = set(reference.unusable) if reference is not None else set()
+    unusable = set(reference.unusable)
     records: list[Record] = []
     for section in (Section.FACT, Section.CLAIM):
         node = top.get(section.value)
@@ -312,8 +303,8 @@ def load_article_file(
             if record is not None:
                 records.append(record)
     index = _index_unique(records, problems)
-    _check_references(records, index, entities, schema, problems, unusable=unusable,
-                      unknown=reference is None or reference.complete)
+    _check_references(records, index, reference.index, schema, problems, unusable=unusable,
+                      unknown=reference.complete)
     if problems.items or head.meta is None:
         raise InputError(problems.items)
     return Article(meta=head.meta, records=tuple(records), facts_file=path,

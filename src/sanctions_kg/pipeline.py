@@ -17,7 +17,7 @@ from .errors import InputError, Location, Problem
 from .facts import Reference, load_article_file
 from .mapper import map_article, map_article_metadata
 from .output import SerialisedGraph, serialise
-from .records import Record, Section
+from .records import Section
 from .schema import Schema
 from .store import relative_name
 
@@ -46,7 +46,6 @@ class _Context:
     data_dir: Path
     schema: Schema
     reference: Reference
-    entities: dict[str, Record]
 
 
 _context: _Context | None = None
@@ -68,11 +67,10 @@ def _compile(path: Path) -> ArticleResult:
     assert _context is not None
     context = _context
     try:
-        article = load_article_file(path, context.data_dir, context.schema, context.entities,
-                                    reference=context.reference)
+        article = load_article_file(path, context.data_dir, context.schema, context.reference)
     except InputError as error:
         return ArticleResult(path, None, None, None, b"", {}, 0, 0, tuple(error.problems))
-    mapped = map_article(article, context.entities, context.schema)
+    mapped = map_article(article, context.reference.index, context.schema)
     metadata = map_article_metadata(article)
     facts = sum(1 for record in article.records if record.section is Section.FACT)
     names: dict[Path, str] = {}  # an article's nodes come from two or three files
@@ -104,7 +102,8 @@ def compile_articles(
     workers: int | None = None,
 ) -> Iterator[ArticleResult]:
     """Load, map and serialise each facts file, yielding results in the order of ``files``."""
-    context = _Context(data_dir, schema, reference, reference.index())
+    context = _Context(data_dir, schema, reference)
+    _ = reference.index  # built once, before the workers are forked, and inherited by them
     count = workers if workers is not None else (os.cpu_count() or 1)
     if count <= 1 or len(files) < PARALLEL_THRESHOLD:
         _initialise(context)
