@@ -21,7 +21,14 @@ import typer
 from typer.core import TyperCommand
 
 from .errors import SanctionsKGError
-from .results import DescribeFormat, ExportFormat, ReportFormat, ResultFormat, StatsFormat
+from .results import (
+    DescribeFormat,
+    ExportFormat,
+    ReportFormat,
+    ResultFormat,
+    StatsFormat,
+    counted,
+)
 from .severity import Severity
 
 app = typer.Typer(
@@ -144,10 +151,10 @@ def build(
         summary = run_build(options, progress=progress)
     if summary.report is not None and summary.report.results:
         typer.echo(str(summary.report), err=True)  # warnings and hints do not stop a build
-    noun = "article" if summary.articles == 1 else "articles"
     typer.echo(
-        f"Built {summary.articles} {noun}: {summary.entities} entities, {summary.facts} facts, "
-        f"{summary.claims} claims, {summary.triples} triples in {summary.seconds:.2f} s"
+        f"Built {counted(summary.articles, 'article')}: {summary.entities} entities, "
+        f"{summary.facts} facts, {summary.claims} claims, {summary.triples} triples in "
+        f"{summary.seconds:.2f} s"
     )
     # Every graph but the article graphs after the first ARTICLE_GRAPHS_LISTED: a build of
     # thousands of articles should not print thousands of lines.
@@ -279,8 +286,7 @@ def push(
         report = run_push(store_path(store), graph_store=graph_store, endpoint=endpoint,
                           auth_env=auth_env, timeout=timeout, progress=progress,
                           prune=prune)
-    noun = "graph" if len(report.graphs) == 1 else "graphs"
-    typer.echo(f"Pushed {len(report.graphs)} {noun} to {report.graph_store} in "
+    typer.echo(f"Pushed {counted(len(report.graphs), 'graph')} to {report.graph_store} in "
                f"{report.seconds:.2f} s; counts checked {report.verification.value} "
                f"{report.verified_at}:")
     typer.echo(f"  {'local':>9} {'remote':>9}  graph")
@@ -288,8 +294,7 @@ def push(
         typer.echo(f"  {graph.local_triples:>9} {graph.remote_triples:>9}  {graph.graph}")
     typer.echo(f"  {report.local_triples:>9} {report.remote_triples:>9}  total")
     if prune:
-        noun = "graph" if len(report.removed) == 1 else "graphs"
-        typer.echo(f"Removed {len(report.removed)} {noun} that the store does not have"
+        typer.echo(f"Removed {counted(len(report.removed), 'graph')} that the store does not have"
                    + (":" if report.removed else "."))
         for removed in report.removed:
             typer.echo(f"  {removed}")
@@ -400,9 +405,8 @@ def export(
                          export_format=format, graph=graph)
     if summary.output is not None:
         kind = "quads" if format.keeps_graphs else "triples"
-        noun = "graph" if len(summary.graphs) == 1 else "graphs"
-        typer.echo(f"Wrote {summary.statements} {kind} from {len(summary.graphs)} {noun} "
-                   f"to {summary.output}")
+        graphs = counted(len(summary.graphs), "graph")
+        typer.echo(f"Wrote {summary.statements} {kind} from {graphs} to {summary.output}")
 
 
 @app.command()

@@ -846,9 +846,7 @@ def syntax_error(query: Query, message: str) -> QueryError:
         start = _failing_part(query.text)
         part = _PART.match(query.text, start) if start is not None and start < offset else None
         if part is not None:
-            before = query.text[: part.start()]
-            where = Location(Path(query.source), before.count("\n") + 1,
-                             part.start() - before.rfind("\n"))
+            where = _location(query, part.start())
             return QueryError(f"{where}: SPARQL syntax error in the part starting with "
                               f"'{part.group()}'; fix the query")
     where = Location(Path(query.source), line, column)

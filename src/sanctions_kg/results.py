@@ -176,14 +176,17 @@ def write_table(
         else:
             more += 1
     shown = len(rows) + more
-    caption = f"{shown} row" if shown == 1 else f"{shown} rows"
-    write_rows(names, rows, out, rich=True, terminal=terminal, caption=caption)
+    write_rows(names, rows, out, rich=True, terminal=terminal, caption=counted(shown, "row"))
     if more:
-        noun = "row" if more == 1 else "rows"
         out.write(
-            f"… {more} more {noun} not shown (the table stops at {max_rows}); "
+            f"… {counted(more, 'more row')} not shown (the table stops at {max_rows}); "
             "use --format tsv, csv, json or xml for all rows\n"
         )
+
+
+def counted(count: int, noun: str) -> str:
+    """``1 graph``, ``2 graphs``: a count with its noun (``info`` has no plural)."""
+    return f"{count} {noun}" if noun == "info" or count == 1 else f"{count} {noun}s"
 
 
 def write_rows(

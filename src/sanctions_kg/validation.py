@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, Final
 from .errors import InputError, Location
 from .namespaces import ONTOLOGY_GRAPH, RDFS, SH, XSD
 from .results import ReportFormat as ReportFormat
+from .results import counted
 from .severity import Severity as Severity
 from .shacl import (
     CompiledCheck,
@@ -76,10 +77,6 @@ class ValidationResult:
                 self.value or "", self.message)
 
 
-def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}" if noun == "info" or count == 1 else f"{count} {noun}s"
-
-
 @dataclass(frozen=True)
 class ValidationReport:
     """The results of one validation run, most severe first."""
@@ -110,7 +107,7 @@ class ValidationReport:
 
     def counts_line(self) -> str:
         """``2 violations, 1 warning, 0 info``."""
-        return ", ".join(_plural(n, severity.value) for severity, n in self.counts.items())
+        return ", ".join(counted(n, severity.value) for severity, n in self.counts.items())
 
     def summary_line(self, fail_on: Severity = Severity.VIOLATION) -> str:
         """``validation failed: 2 violations, 1 warning, 0 info`` (or ``passed``)."""
