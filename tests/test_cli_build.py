@@ -114,6 +114,26 @@ def test_a_failed_build_leaves_no_trace_of_the_store_folder_it_created(
         2, f"error: no store at {store}; run `sanctions-kg build` first\n")
 
 
+def test_a_failed_build_removes_new_folders_on_a_path_with_a_parent_step(
+        tmp_path: Path, data_copy: Path) -> None:
+    store = tmp_path / "new" / ".." / "store"  # "new" is made only to be stepped out of
+    result = run_cli("build", "--data", broken_data(data_copy), "--out", tmp_path / "out",
+                     "--store", store)
+    assert result.code == 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data"]
+
+
+def test_a_dangling_link_as_the_store_is_refused_in_words(tmp_path: Path) -> None:
+    (tmp_path / "store").symlink_to(tmp_path / "gone")
+    result = run_cli("build", "--out", tmp_path / "out", "--store", tmp_path / "store")
+    assert (result.code, result.stdout) == (2, "")
+    assert result.stderr == (
+        f"error: {tmp_path / 'store'}: is a symbolic link to {tmp_path / 'gone'}, which does "
+        "not exist; create that folder or choose another --store\n"
+    )
+    assert not (tmp_path / "gone").exists() and not (tmp_path / "out").exists()
+
+
 def test_a_failed_build_keeps_a_store_folder_that_existed(tmp_path: Path,
                                                           data_copy: Path) -> None:
     store = tmp_path / "store"

@@ -292,9 +292,26 @@ def test_query_from_a_file_with_parameters(seed_build: Built, tmp_path: Path) ->
     code, out, err = query(seed_build, "--file", path, "--param", "country=state/iran")
     assert (code, err) == (2, f"error: {path}: no parameter 'country'; known parameters: "
                               "state (iri, default state/iran)\n")
-    code, out, err = query(seed_build, "--file", path, "--param", "state=iran")
+    code, out, err = query(seed_build, "--file", path, "--param", "state=two words")
     assert code == 2
-    assert err.startswith(f"error: {path}: --param state: 'iran' is not an IRI; write an id path")
+    assert err.startswith(f"error: {path}: --param state: 'two words' is not an IRI; write an id")
+
+
+def test_a_bare_slug_is_an_id_in_the_folder_of_the_default(seed_build: Built) -> None:
+    code, out, err = query(seed_build, "--name", "sanctions-on-iran", "--param", "state=russia")
+    assert (code, err) == (0, "")
+    assert out == query(seed_build, "--name", "sanctions-on-iran", "--param",
+                        "state=state/russia")[1]
+    assert f"<{ID}state/russia>\t\"Russia\"" in out
+
+
+def test_an_id_in_no_triple_gets_a_note_after_the_answer(seed_build: Built) -> None:
+    code, out, err = query(seed_build, "--name", "sanctions-on-iran", "--param", "state=irann")
+    assert code == 0 and len(out.splitlines()) == 1  # the header only
+    assert err == (f"note: --param state: <{ID}state/irann> is in no triple of the store; check "
+                   "the id (`sanctions-kg describe` finds nodes by slug or label)\n")
+    # the default is not checked: a named query with no answer on a store says nothing
+    assert query(seed_build, "--name", "sanctions-on-iran")[2] == ""
 
 
 def test_a_folder_as_the_query_file(tmp_path: Path) -> None:

@@ -259,7 +259,8 @@ INPUT_CASES: dict[str, InputCase] = {
     f"error: {LOC}: '<key>' must be true or false":
         InputCase("not-a-bool", edit("  published: 2022-09-15\n",
                                      "  published: {value: 2022-09-15, inferred: maybe}\n")),
-    f"error: {LOC}: id '<id>' must be kebab-case (lower-case letters, digits and hyphens)":
+    f"error: {LOC}: id '<id>' must be kebab-case (lower-case letters, digits and hyphens); "
+    "write '<kebab-id>'":
         InputCase("bad-id", edit("  - id: raisi-claim\n", "  - id: Raisi_Claim\n")),
     f"error: {LOC}: unknown type '<type>'; use a class of the ontology":
         InputCase("unknown-type", edit("    type: Sanction\n", "    type: Sanctionn\n")),
@@ -319,7 +320,7 @@ INPUT_CASES: dict[str, InputCase] = {
     f"error: {LOC}: '<section>' must be a list":
         InputCase("section-not-list", edit(CLAIM, "  just words\n")),
     f"error: {LOC}: article id '<id>' must be kebab-case (lower-case letters, digits and "
-    "hyphens)":
+    "hyphens); write '<kebab-id>'":
         InputCase("article-id", edit("  id: mini\n", "  id: Mini_Case\n")),
     f"error: {LOC}: duplicate article id '<id>' (also at <location>); give each article its own "
     "id":
@@ -456,6 +457,14 @@ def _out_is_foreign(c: Context) -> Outcome:
 @produces("error: <store>: exists and is not a folder; choose another --store")
 def _store_is_a_file(c: Context) -> Outcome:
     return _build(c, store=c.write("store", "a file"))
+
+
+@produces("error: <store>: is a symbolic link to <target>, which does not exist; create that "
+          "folder or choose another --store")
+def _store_is_a_dangling_link(c: Context) -> Outcome:
+    link = c.tmp / "store-link"
+    link.symlink_to(c.tmp / "gone")
+    return _build(c, store=link)
 
 
 @produces("error: <store>: folder is not empty and is not a sanctions-kg store; choose another "
@@ -683,7 +692,7 @@ for _message, _assignment in {
     "error: <source>: --param <name>: '<value>': unknown prefix '<prefix>:'; the prefixes are "
     "<prefixes>": "node=foo:iran",
     "error: <source>: --param <name>: '<value>' is not an IRI; write an id path (state/iran), a "
-    "prefixed name (skg:Trade) or a full IRI (<https://…>)": "node=iran",
+    "prefixed name (skg:Trade) or a full IRI (<https://…>)": "node=two words",
 }.items():
     produces(_message)(partial(_query_param, assignment=_assignment))
 

@@ -245,6 +245,10 @@ def test_an_unknown_id_is_still_reported_beside_a_fact_without_a_type(tmp_path: 
                   "the spelling (fields are ontology property names)",
                   "reference/states.yaml:3:1: missing 'entities:' list; add it"],
                  id="no-entities-list: its ids may be defined there"),
+    pytest.param(replace("  - id: iran\n", "  - id: Iran\n"),
+                 ["reference/states.yaml:4:9: id 'Iran' must be kebab-case (lower-case "
+                  "letters, digits and hyphens); write 'iran'"],
+                 id="not-kebab-case: the references to its kebab form are meant for it"),
 ])
 def test_a_mistake_in_a_reference_file_is_reported_only_there(
     tmp_path: Path, edit: Callable[[str], str], expected: list[str]
@@ -254,6 +258,15 @@ def test_a_mistake_in_a_reference_file_is_reported_only_there(
     path = data / "reference" / "states.yaml"
     path.write_text(edit(path.read_text(encoding="utf-8")), encoding="utf-8")
     assert problems_of(data) == expected
+
+
+def test_a_fact_id_not_in_kebab_case_is_one_problem(tmp_path: Path) -> None:
+    data = make_data(tmp_path, replace("  - id: us-sanctions-on-iran\n",
+                                       "  - id: US_Sanctions on Iran\n")(NAMING_THE_SANCTION(MINI)))
+    assert problems_of(data) == [
+        "facts/mini.yaml:6:9: id 'US_Sanctions on Iran' must be kebab-case (lower-case letters, "
+        "digits and hyphens); write 'us-sanctions-on-iran'",
+    ]
 
 
 def test_a_bad_publication_date_does_not_hide_the_facts_problems(tmp_path: Path) -> None:

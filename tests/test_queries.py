@@ -135,6 +135,31 @@ def test_bind_uses_defaults_and_overrides(tmp_path: Path) -> None:
     assert values["n"] == Value(ParamKind.INTEGER, "7")
 
 
+@pytest.mark.parametrize(
+    ("default", "given", "expected"),
+    [("state/iran", "russia", ID + "state/russia"),
+     ("state/iran", " russia ", ID + "state/russia"),
+     ("state/iran", "united-states", ID + "state/united-states"),
+     ("organisation/sco", "brics", ID + "organisation/brics"),
+     ("state/iran", "state/russia", ID + "state/russia"),
+     ("state/iran", "skg:Trade", SKG + "Trade")],
+)
+def test_a_bare_slug_takes_the_folder_of_the_default(
+        tmp_path: Path, default: str, given: str, expected: str) -> None:
+    query = queries.load(write(tmp_path, "one", HEADER.replace("state/iran", default)))
+    assert queries.bind(query, {"state": given})["state"] == Value(ParamKind.IRI, expected)
+
+
+@pytest.mark.parametrize(("default", "given"),
+                         [("skg:Trade", "Sanction"), ("state/iran", ".."),
+                          ("state/iran", ".hidden"), ("state/iran", "two words")])
+def test_a_bare_word_without_an_id_path_default_is_refused(
+        tmp_path: Path, default: str, given: str) -> None:
+    query = queries.load(write(tmp_path, "one", HEADER.replace("state/iran", default)))
+    with pytest.raises(UsageError, match="is not an IRI"):
+        queries.bind(query, {"state": given})
+
+
 def test_unknown_parameter_names_the_file_and_the_known_ones(tmp_path: Path) -> None:
     query = queries.load(write(tmp_path, "targets", HEADER))
     with pytest.raises(UsageError) as caught:

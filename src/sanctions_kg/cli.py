@@ -354,9 +354,11 @@ def query(
     chosen = queries.choose(text, file=file, name=name)
     target = queries.target(store, endpoint, timeout=timeout, auth_env=auth_env)
     with queries.watchdog(timeout):
-        queries.run(chosen, sys.stdout.buffer, target=target,
-                    params=queries.parse_assignments(param or []), result_format=format,
-                    terminal=sys.stdout.isatty())
+        notes = queries.run(chosen, sys.stdout.buffer, target=target,
+                            params=queries.parse_assignments(param or []),
+                            result_format=format, terminal=sys.stdout.isatty())
+    for note in notes:
+        typer.echo(f"note: {note}", err=True)
 
 
 @app.command("queries")

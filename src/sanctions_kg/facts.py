@@ -223,7 +223,7 @@ def _load_entity(
     mapping = _expect_map(node, problems, "an entity", allowed)
     if not mapping and not node.is_map:
         return None
-    ident, type_ = _id_and_type(node, mapping, schema, problems, default_type=None)
+    ident, type_ = _id_and_type(node, mapping, schema, problems, unusable, default_type=None)
     if ident is None or type_ is None:
         if ident is not None:
             unusable.add(ident)
@@ -326,8 +326,7 @@ def _article_meta(node: Node, data_dir: Path, problems: _Problems) -> _ArticleHe
     before = len(problems.items)
     ident = _required_string(node, mapping, "id", problems)
     if ident is not None and not ID_PATTERN.match(ident):
-        problems.add(mapping["id"].location, f"article id '{ident}' must be kebab-case "
-                      "(lower-case letters, digits and hyphens)")
+        problems.add(mapping["id"].location, "article " + _not_kebab(ident)[0])
     text_file = _required_string(node, mapping, "text", problems)
     language = _optional_string(mapping.get("language"), problems, "language") or "en"
     published_node = mapping.get("published")
@@ -419,7 +418,8 @@ def _load_fact(
     if not node.is_map:
         return None
     default_type = "Claim" if section is Section.CLAIM and "Claim" in schema.classes else None
-    ident, type_ = _id_and_type(node, mapping, schema, problems, default_type=default_type)
+    ident, type_ = _id_and_type(node, mapping, schema, problems, unusable,
+                                default_type=default_type)
     fields = _fields(mapping, FACT_RESERVED, schema, problems, published=published)
     evidence = tuple(_quotes(mapping.get("evidence"), text, problems, "evidence"))
     quotes = tuple(_quotes(mapping.get("quote"), text, problems, "quote"))
@@ -537,18 +537,30 @@ def _check_references(
 # --- values ------------------------------------------------------------------------------------
 
 
+def _not_kebab(ident: str) -> tuple[str, str]:
+    """The problem with an id that is not kebab-case, and its kebab-case form ('' if none)."""
+    kebab = "-".join(re.findall(r"[a-z0-9]+", ident.lower()))
+    hint = f"; write '{kebab}'" if kebab else ""
+    return f"id '{ident}' must be kebab-case (lower-case letters, digits and hyphens){hint}", kebab
+
+
 def _id_and_type(
     node: Node,
     mapping: dict[str, Node],
     schema: Schema,
     problems: _Problems,
+    unusable: set[str],
     *,
     default_type: str | None,
 ) -> tuple[str | None, str | None]:
+    """The entry's id and type, None for one that is missing or wrong. A malformed id puts its
+    kebab-case form in ``unusable``: the references to that form are the ones it was meant for."""
     ident = _required_string(node, mapping, "id", problems)
     if ident is not None and not ID_PATTERN.match(ident):
-        problems.add(mapping["id"].location, f"id '{ident}' must be kebab-case "
-                     "(lower-case letters, digits and hyphens)")
+        message, kebab = _not_kebab(ident)
+        problems.add(mapping["id"].location, message)
+        if kebab:
+            unusable.add(kebab)
         ident = None
     if "type" in mapping or default_type is None:
         type_ = _required_string(node, mapping, "type", problems)

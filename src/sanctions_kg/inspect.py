@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from .errors import UsageError
 from .namespaces import ID, PREFIXES, SKG
 from .results import compact, write_rows
+from .store import mentions
 
 if TYPE_CHECKING:
     import pyoxigraph as ox
@@ -422,7 +423,7 @@ def resolve_entity(store: ox.Store, entity: str) -> str:
     """
     text = entity.strip()
     iri = _as_iri(text)
-    if iri is not None and _known(store, iri):
+    if iri is not None and mentions(store, iri):
         return iri
     for tier in _candidates(store, text):
         if len(tier) == 1:
@@ -457,20 +458,6 @@ def _as_iri(text: str) -> str | None:
     if not colon and "/" in text and " " not in text:
         return ID + text.strip("/")
     return None
-
-
-def _known(store: ox.Store, iri: str) -> bool:
-    import pyoxigraph as ox
-
-    try:
-        node = ox.NamedNode(iri)
-    except ValueError:
-        return False
-    for _ in store.quads_for_pattern(node, None, None, None):
-        return True
-    for _ in store.quads_for_pattern(None, None, node, None):
-        return True
-    return False
 
 
 def _candidates(store: ox.Store, text: str) -> list[set[str]]:

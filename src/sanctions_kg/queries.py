@@ -39,7 +39,7 @@ import datetime as dt
 import os
 import re
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import Enum
@@ -403,11 +403,39 @@ def bind(query: Query, overrides: Mapping[str, str]) -> dict[str, Value]:
     values: dict[str, Value] = {}
     for parameter in query.parameters:
         text = overrides.get(parameter.name, parameter.default)
+        if parameter.name in overrides and parameter.kind is ParamKind.IRI:
+            text = _in_default_folder(text, parameter.default)
         try:
             values[parameter.name] = parse_value(parameter.kind, text)
         except ValueError as error:
             raise UsageError(f"{query.source}: --param {parameter.name}: {error}") from None
     return values
+
+
+_SLUG = re.compile(r"^[A-Za-z0-9_~%\-][A-Za-z0-9._~%\-]*$")
+
+
+def _in_default_folder(text: str, default: str) -> str:
+    """A bare slug given to an ``iri`` parameter whose default is an id path means the id of
+    that slug in the default's folder: ``iran`` for a default ``state/russia`` is ``state/iran``."""
+    slug = text.strip()
+    if _SLUG.match(slug) and _ID_PATH.match(default):
+        return default.rsplit("/", 1)[0] + "/" + slug
+    return text
+
+
+def unknown_nodes(store: ox.Store, values: Mapping[str, Value], given: Iterable[str]) -> list[str]:
+    """A note for each ``iri`` parameter given on the command line that names nothing in the
+    store (a misspelt id gives an empty answer, not an error)."""
+    from .store import mentions
+
+    return [
+        f"--param {name}: <{values[name].lexical}> is in no triple of the store; check the id "
+        "(`sanctions-kg describe` finds nodes by slug or label)"
+        for name in given
+        if name in values and values[name].kind is ParamKind.IRI
+        and not mentions(store, values[name].lexical)
+    ]
 
 
 def parse_assignments(assignments: Sequence[str]) -> dict[str, str]:
@@ -905,8 +933,9 @@ def run(
     params: Mapping[str, str] | None = None,
     result_format: ResultFormat | None = None,
     terminal: bool = False,
-) -> None:
-    """Run a query on a store folder or an endpoint and write its results to ``out``.
+) -> list[str]:
+    """Run a query on a store folder or an endpoint and write its results to ``out``; the
+    notes to show the user after them (see :func:`unknown_nodes`).
 
     Checks before anything runs: no update, parameters known and well-formed, the format
     fits the query form.
@@ -918,11 +947,12 @@ def run(
     values = bind(query, params or {})
     if isinstance(target, Endpoint):
         _run_remote(query, values, chosen, target, out, terminal=terminal)
-        return
+        return []
     from .store import open_read
 
     store = open_read(target)
     write(execute(store, query, values), chosen, out, terminal=terminal)
+    return unknown_nodes(store, values, params or {})
 
 
 def _run_remote(

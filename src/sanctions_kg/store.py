@@ -94,6 +94,19 @@ def open_read(store: Path) -> ox.Store:
         ) from None
 
 
+def mentions(store: ox.Store, iri: str) -> bool:
+    """Whether the IRI is the subject or the object of a quad in the store."""
+    import pyoxigraph as ox
+
+    try:
+        node = ox.NamedNode(iri)
+    except ValueError:
+        return False
+    return any(True for _ in store.quads_for_pattern(node, None, None, None)) or any(
+        True for _ in store.quads_for_pattern(None, None, node, None)
+    )
+
+
 def read_sourcemap(store: Path) -> dict[str, Location]:
     """Node IRI → facts file and line, as kept by the build that wrote the store."""
     try:
@@ -251,6 +264,11 @@ class StoreWriter:
 
     def check(self) -> None:
         """Refuse a folder that exists but is not a sanctions-kg store."""
+        if self.store.is_symlink() and not self.store.exists():
+            raise StoreError(
+                f"{self.store}: is a symbolic link to {os.readlink(self.store)}, which does not "
+                "exist; create that folder or choose another --store"
+            )
         if self.store.exists() and not self.store.is_dir():
             raise StoreError(f"{self.store}: exists and is not a folder; choose another --store")
         if self.store.is_dir():
@@ -334,10 +352,12 @@ class StoreWriter:
 
 
 def _missing_folders(path: Path) -> list[Path]:
-    """``path`` and those of its parents that do not exist, innermost first."""
+    """``path`` and those of its parents that do not exist, innermost first (a ``..`` step
+    names a folder that exists once the one before it is made, so it is not counted)."""
     missing = []
     while not (path.exists() or path.is_symlink()) and path != path.parent:
-        missing.append(path)
+        if path.name != "..":
+            missing.append(path)
         path = path.parent
     return missing
 
