@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import DATA, SEED_ID, Built, run_cli
+from conftest import DATA, REPO, SEED_ID, Built, run_cli
 
 FILES = ("sanctions-kg.trig", "sanctions-kg.nq", "sanctions-kg.ttl", "sanctions-kg.sourcemap.json")
 
@@ -134,6 +134,18 @@ def test_a_dangling_link_as_the_store_is_refused_in_words(tmp_path: Path) -> Non
     assert not (tmp_path / "gone").exists() and not (tmp_path / "out").exists()
 
 
+@pytest.mark.parametrize(("out", "store"), [("same", "same"), ("out", "out/store"),
+                                           ("store/out", "store")])
+def test_an_out_and_a_store_one_inside_the_other_are_refused_before_writing(
+        tmp_path: Path, out: str, store: str) -> None:
+    result = run_cli("build", "--out", out, "--store", store, "--data", DATA,
+                     cwd=tmp_path)
+    assert (result.code, result.stdout) == (2, "")
+    assert result.stderr == (f"error: --out {out} and --store {store} overlap; give them "
+                             "separate folders (neither inside the other)\n")
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_a_failed_build_keeps_a_store_folder_that_existed(tmp_path: Path,
                                                           data_copy: Path) -> None:
     store = tmp_path / "store"
@@ -184,7 +196,7 @@ def test_a_data_folder_without_facts_files(tmp_path: Path, data_copy: Path) -> N
                      "--store", tmp_path / "store")
     assert result.code == 2
     assert result.stderr == (
-        f"error: {data_copy / 'facts'}: no facts files (*.yaml) found; add one per article\n"
+        f"error: {data_copy / 'facts'}: no facts files (*.yaml, *.yml) found; add one per article\n"
     )
 
 
@@ -309,3 +321,15 @@ def test_the_loading_thread_starts_with_the_first_chunk(tmp_path: Path) -> None:
         database = loader.finish()
     assert loader.chunks == 1
     assert len(database) == 1
+
+
+def test_the_bundled_corpus_is_named_as_seen_from_the_working_folder(tmp_path: Path) -> None:
+    """A build of the bundled corpus in two checkouts gives the same bytes: the source map does
+    not hold the checkout's absolute path."""
+    import json
+
+    result = run_cli("build", "--no-validate", "--out", tmp_path / "out", "--store",
+                     tmp_path / "store", cwd=REPO)
+    assert result.code == 0, result.stderr
+    sourcemap = json.loads((tmp_path / "out" / "sanctions-kg.sourcemap.json").read_text())
+    assert sourcemap["data"] == "data"

@@ -131,6 +131,17 @@ def test_describe_gives_turtle(seed_build: Built) -> None:
     assert subjects == {ID + "state/iran"}
 
 
+@pytest.mark.parametrize("text", [f"DESCRIBE <{ID}state/iran>",
+                                  f"CONSTRUCT WHERE {{ <{ID}state/iran> ?p ?o }}"])
+def test_a_graph_query_without_a_format_gives_turtle(seed_build: Built, text: str) -> None:
+    """Not the table or TSV of SELECT, which would be refused."""
+    code, out, err = query(seed_build, text)
+    assert (code, err) == (0, "")
+    assert out == query(seed_build, text, "--format", "turtle")[1]
+    assert {q.subject.value for q in ox.parse(out.encode(), ox.RdfFormat.TURTLE)} == {
+        ID + "state/iran"}
+
+
 def test_ask(seed_build: Built) -> None:
     code, out, _ = query(seed_build, f"ASK {{ ?s skg:target <{ID}state/iran> }}",
                          "--format", "json")
@@ -161,6 +172,9 @@ def test_every_predeclared_prefix_works(seed_build: Built) -> None:
     [
         (("SELECT * WHERE { ?s ?p ?o }", "--format", "turtle"),
          "error: --format turtle is for CONSTRUCT and DESCRIBE results; a SELECT query gives "
+         "solutions: use --format table, csv, tsv, json or xml\n"),
+        (("ASK {}", "--format", "jsonld"),
+         "error: --format jsonld is for CONSTRUCT and DESCRIBE results; an ASK query gives "
          "solutions: use --format table, csv, tsv, json or xml\n"),
         (("CONSTRUCT WHERE { ?s ?p ?o }", "--format", "table"),
          "error: --format table is for SELECT and ASK results; a CONSTRUCT query gives an RDF "
@@ -312,6 +326,27 @@ def test_an_id_in_no_triple_gets_a_note_after_the_answer(seed_build: Built) -> N
                    "the id (`sanctions-kg describe` finds nodes by slug or label)\n")
     # the default is not checked: a named query with no answer on a store says nothing
     assert query(seed_build, "--name", "sanctions-on-iran")[2] == ""
+
+
+@pytest.mark.parametrize("text", ["", "  \n", "# just a comment\n\n# and another"])
+def test_an_empty_query_is_called_empty(tmp_path: Path, text: str) -> None:
+    (tmp_path / "q.rq").write_text(text, encoding="utf-8")
+    for args in (["--file", "q.rq"], [text]):
+        result = run_cli("query", *args, cwd=tmp_path)
+        source = "q.rq" if args[0] == "--file" else "<query>"
+        assert (result.code, result.stdout) == (2, "")
+        assert result.stderr == (f"error: {source}: the query is empty (only spaces and "
+                                 "comments); write a SELECT, ASK, CONSTRUCT or DESCRIBE query\n")
+
+
+def test_a_byte_order_mark_before_the_query_is_not_read_as_sparql(seed_build: Built) -> None:
+    path = seed_build.store.parent / "bom.rq"
+    path.write_bytes("\ufeffSELECT (1 AS ?one) WHERE {}".encode())
+    assert query(seed_build, "--file", path) == (0, "?one\n1\n", "")
+    done = subprocess.run(
+        [str(CLI), "query", "--file", "-", "--store", str(seed_build.store), "--format", "csv"],
+        input="\ufeffSELECT (1 AS ?one) WHERE {}", capture_output=True, text=True, check=False)
+    assert (done.returncode, done.stdout) == (0, "one\n1\n")
 
 
 def test_a_folder_as_the_query_file(tmp_path: Path) -> None:

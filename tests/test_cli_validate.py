@@ -82,7 +82,8 @@ def test_a_syntax_error_names_line_and_column(tmp_path: Path) -> None:
     bad.write_text('@prefix ex: <http://example.org/> .\nex:a ex:b "open .\n', encoding="utf-8")
     done = run_cli("validate", bad)
     assert (done.code, done.stdout) == (2, "")
-    assert done.stderr == f"error: {bad}:2:11: RDF syntax error: Unexpected end of file\n"
+    assert done.stderr == (f"error: {bad}:2:11: RDF syntax error: Unexpected end of file; fix "
+                           "the file there\n")
 
 
 def test_a_missing_store_is_an_input_error(tmp_path: Path) -> None:
@@ -149,6 +150,25 @@ def test_output_is_written_to_a_file(tmp_path: Path) -> None:
     assert (done.code, done.stdout) == (1, "")
     check_output("sarif", report.read_text(encoding="utf-8"))
     assert sorted(p.name for p in tmp_path.iterdir()) == ["report.sarif"]
+
+
+@pytest.mark.parametrize("how", ["same-path", "hard-link", "symbolic-link"])
+def test_output_onto_a_file_being_validated_is_refused(tmp_path: Path, how: str) -> None:
+    # Before, the report replaced the data it was about, and the run passed (exit 0).
+    data = tmp_path / "context.trig"
+    data.write_bytes(CONTEXT.read_bytes())
+    output = data
+    if how == "hard-link":
+        output = tmp_path / "hard.trig"
+        output.hardlink_to(data)
+    elif how == "symbolic-link":
+        output = tmp_path / "soft.trig"
+        output.symlink_to(data.name)
+    done = run_cli("validate", VIOLATION, data, "--output", output)
+    assert (done.code, done.stdout, done.stderr) == (
+        2, "", f"error: {output}: --output is one of the files being validated; choose another "
+               "path\n")
+    assert data.read_bytes() == CONTEXT.read_bytes()
 
 
 def test_results_name_the_facts_file_of_a_built_file(seed_build: Built, tmp_path: Path) -> None:

@@ -217,6 +217,9 @@ class InputCase:
 
 
 INPUT_CASES: dict[str, InputCase] = {
+    "error: <file>: is a folder, not a file; put a file there, or move the folder out of the "
+    "data folder":
+        InputCase("a-folder", lambda path: path.mkdir()),
     "error: <file>:1: cannot read the file (<reason>)":
         InputCase("unreadable", lambda path: path.symlink_to("/proc/self/mem")),  # EIO
     "error: <file>:1: the file has <bytes> bytes, over the limit of 16777216 bytes; split it "
@@ -398,7 +401,7 @@ def _no_data_folder(c: Context) -> Outcome:
     return c.cli("build", "--data", c.tmp / "nowhere", "--out", "out", "--store", "store")
 
 
-@produces("error: <data>/facts: no facts files (*.yaml) found; add one per article")
+@produces("error: <data>/facts: no facts files (*.yaml, *.yml) found; add one per article")
 def _no_facts_files(c: Context) -> Outcome:
     data = make_data(c.tmp, MINI)
     (data / "facts" / "mini.yaml").unlink()
@@ -457,6 +460,12 @@ def _out_is_foreign(c: Context) -> Outcome:
 @produces("error: <store>: exists and is not a folder; choose another --store")
 def _store_is_a_file(c: Context) -> Outcome:
     return _build(c, store=c.write("store", "a file"))
+
+
+@produces("error: --out <out> and --store <store> overlap; give them separate folders (neither "
+          "inside the other)")
+def _out_holds_the_store(c: Context) -> Outcome:
+    return _build(c, out="nest", store="nest/store")
 
 
 @produces("error: <store>: is a symbolic link to <target>, which does not exist; create that "
@@ -550,7 +559,7 @@ def _unknown_extension(c: Context) -> Outcome:
     return c.cli("validate", c.write("data.txt", "text"))
 
 
-@produces("error: <location>: RDF syntax error: <reason>")
+@produces("error: <location>: RDF syntax error: <reason>; fix the file there")
 def _rdf_syntax(c: Context) -> Outcome:
     return c.cli("validate", c.write("bad.ttl", '@prefix ex: <http://example.org/> .\nex:a ex:b "'))
 
@@ -589,11 +598,28 @@ def _shapes_unreadable(c: Context) -> Outcome:
 @produces("error: <files>: the sh:select of <node> is not valid SPARQL (<reason>); "
           "fix the shapes")
 def _shapes_bad_sparql(c: Context) -> Outcome:
-    shapes = c.write("shapes.ttl", """\
+    return _validate_with_a_state_shape(
+        c, 'sh:sparql [ sh:select "SELECT $this WHERE { $this ?p ?o . FILTER(" ]')
+
+
+@produces("error: <files>: the shapes cannot be used: <reason>; fix the shapes")
+def _shapes_pyshacl_cannot_load(c: Context) -> Outcome:
+    return _validate_with_a_state_shape(c, 'sh:property [ sh:path skg:name ; sh:minCount "two" ]')
+
+
+@produces("error: <files>: the sh:pattern <pattern> (flags <flags>) of <shape> is not a valid "
+          "regular expression; fix the shapes")
+def _shapes_bad_pattern(c: Context) -> Outcome:
+    return _validate_with_a_state_shape(c, 'sh:property [ sh:path skg:name ; sh:pattern "([a-z" ]')
+
+
+def _validate_with_a_state_shape(c: Context, constraint: str) -> Outcome:
+    """``validate`` with one shape of skg:State holding ``constraint``."""
+    shapes = c.write("shapes.ttl", f"""\
 @prefix sh: <http://www.w3.org/ns/shacl#> .
 @prefix skg: <https://w3id.org/sanctions-kg/ontology#> .
 <urn:shape> a sh:NodeShape ; sh:targetClass skg:State ;
-    sh:sparql [ sh:select "SELECT $this WHERE { $this ?p ?o . FILTER(" ] .
+    {constraint} .
 """)
     return c.cli("validate", CONTEXT, "--shapes", shapes)
 
@@ -605,8 +631,14 @@ def _output_folder_missing(c: Context) -> Outcome:
 
 @produces("error: <file>: cannot write the report (<reason>)")
 def _report_unwritable(c: Context) -> Outcome:
-    (c.tmp / "reports").mkdir()
-    return c.cli("validate", CONTEXT, "--output", "reports")
+    (c.tmp / "full").symlink_to("/dev/full")  # written into, never replaced
+    return c.cli("validate", CONTEXT, "--output", "full")
+
+
+@produces("error: <path>: --output is one of the files being validated; choose another path")
+def _report_over_its_input(c: Context) -> Outcome:
+    data = c.write("data.ttl", "<urn:a> <urn:b> <urn:c> .\n")
+    return c.cli("validate", data, "--output", data)
 
 
 # --- queries ---------------------------------------------------------------------------------
@@ -697,6 +729,12 @@ for _message, _assignment in {
     produces(_message)(partial(_query_param, assignment=_assignment))
 
 
+@produces("error: <source>: the query is empty (only spaces and comments); write a SELECT, ASK, "
+          "CONSTRUCT or DESCRIBE query")
+def _empty_query(c: Context) -> Outcome:
+    return c.cli("query", "# nothing but a comment")
+
+
 @produces("error: give exactly one of QUERY, --file or --name")
 def _no_query(c: Context) -> Outcome:
     return c.cli("query")
@@ -767,8 +805,8 @@ def _solution_format_for_graph(c: Context) -> Outcome:
     return c.cli("query", "CONSTRUCT WHERE { ?s ?p ?o }", "--format", "csv")
 
 
-@produces("error: --format <format> is for CONSTRUCT and DESCRIBE results; a <form> query gives "
-          "solutions: use --format table, csv, tsv, json or xml")
+@produces("error: --format <format> is for CONSTRUCT and DESCRIBE results; <a or an> <form> query "
+          "gives solutions: use --format table, csv, tsv, json or xml")
 def _graph_format_for_solutions(c: Context) -> Outcome:
     return c.cli("query", "ASK {}", "--format", "turtle")
 
@@ -842,6 +880,34 @@ def _no_such_graph(c: Context) -> Outcome:
 @produces("error: <file>: is a folder; give a file name for --output")
 def _export_to_folder(c: Context) -> Outcome:
     return c.cli("export", "--store", c.seed, "--output", c.tmp)
+
+
+@produces("error: <file>: cannot write the dataset (<reason>)")
+def _export_to_a_full_disk(c: Context) -> Outcome:
+    (c.tmp / "full").symlink_to("/dev/full")  # written into, never replaced
+    return c.cli("export", "--store", c.seed, "--output", "full")
+
+
+@produces("error: <file>: is a symbolic link to <target>, whose folder <folder> does not exist; "
+          "create that folder or choose another --output")
+def _export_to_a_link_into_nowhere(c: Context) -> Outcome:
+    (c.tmp / "link.trig").symlink_to(c.tmp / "gone" / "dataset.trig")
+    return c.cli("export", "--store", c.seed, "--output", "link.trig")
+
+
+@produces("error: <file>: is a symbolic link in a loop of links; choose another --output")
+def _export_to_a_loop_of_links(c: Context) -> Outcome:
+    (c.tmp / "a.trig").symlink_to(c.tmp / "b.trig")
+    (c.tmp / "b.trig").symlink_to(c.tmp / "a.trig")
+    return c.cli("export", "--store", c.seed, "--output", "a.trig")
+
+
+@produces("error: cannot write to standard output: <reason>")
+def _stdout_full(c: Context) -> Outcome:
+    with open("/dev/full", "wb") as full:
+        done = subprocess.run([str(CLI), "queries"], stdout=full, stderr=subprocess.PIPE,
+                              text=True, check=False, timeout=60)
+    return Outcome(done.returncode, done.stderr)
 
 
 @produces("error: <file>: cannot write here (<reason>)")
@@ -1180,6 +1246,12 @@ def _no_such_option(c: Context) -> Outcome:
     return c.cli("build", "--no-such-option")
 
 
+@produces("Error: No such option: --debug; put --debug before the command: sanctions-kg --debug "
+          "<command> …")
+def _debug_after_the_command(c: Context) -> Outcome:
+    return c.cli("queries", "--debug")
+
+
 @produces("Error: Missing option '<option>'.")
 def _missing_option(c: Context) -> Outcome:
     return c.cli("push")
@@ -1257,6 +1329,14 @@ def _bug(c: Context) -> Outcome:
     return Outcome(done.returncode, done.stderr)
 
 
+@produces("internal error (a bug in sanctions-kg): <exception>: <message>; report it with the "
+          "traceback above")
+def _bug_with_debug(c: Context) -> Outcome:
+    done = subprocess.run([sys.executable, "-c", BUG, "--debug", "queries"], capture_output=True,
+                          text=True, check=False, timeout=60)
+    return Outcome(done.returncode, done.stderr)
+
+
 # --- the tests -------------------------------------------------------------------------------
 
 
@@ -1286,5 +1366,8 @@ def test_each_listed_error_is_printed_as_listed(
     assert any(expected.fullmatch(line) for line in outcome.stderr.splitlines()), (
         f"{row.message!r} not printed; stderr was:\n{outcome.stderr}")
     assert outcome.code == row.exit_code, outcome.stderr
-    assert "Traceback" not in outcome.stderr
+    if "traceback above" in row.message:  # --debug asked for it
+        assert "Traceback (most recent call last)" in outcome.stderr
+    else:
+        assert "Traceback" not in outcome.stderr
     assert SECRET not in outcome.stderr and TOKEN not in outcome.stderr

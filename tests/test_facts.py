@@ -269,6 +269,15 @@ def test_a_fact_id_not_in_kebab_case_is_one_problem(tmp_path: Path) -> None:
     ]
 
 
+def test_problems_are_reported_from_the_first_line_to_the_last(tmp_path: Path) -> None:
+    """An unknown id is found after every field is read; it is still listed at its place."""
+    text = replace("    target: iran\n", "    target: atlantis\n")(MINI)
+    data = make_data(tmp_path, replace("    speaker: ebrahim-raisi\n",
+                                       "    speaker: ebrahim-raisi\n    speakerr: x\n")(text))
+    assert [problem.split(": ", 1)[0] for problem in problems_of(data)] == [
+        "facts/mini.yaml:9:13", "facts/mini.yaml:16"]
+
+
 def test_a_bad_publication_date_does_not_hide_the_facts_problems(tmp_path: Path) -> None:
     text = replace("published: 2022-09-15", "published: 2022-13-15")(MINI)
     data = make_data(tmp_path, replace("    target: iran\n", "    target: irann\n")(text))

@@ -161,3 +161,15 @@ def test_cli_describe_ambiguous_and_unknown(seed_build: Built) -> None:
         "(skg:Sanction), an id path (state/iran), a slug (iran) or a label "
         "(Islamic Republic of Iran)\n"
     )
+
+
+def test_describe_shows_control_characters_of_the_data_instead_of_sending_them() -> None:
+    """An ESC in a label must not reach the terminal as an escape sequence."""
+    label = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
+    node = ox.NamedNode(ID + "state/x")
+    store = ox.Store()
+    store.add(ox.Quad(node, label, ox.Literal("X\x1b[2Jland"), ox.NamedNode(GRAPH + "reference")))
+    text = inspect.describe(store, "state/x").to_text()
+    assert "\x1b" not in text
+    assert "X\\x1b[2Jland" in text
+    assert json.loads(inspect.describe(store, "state/x").to_json())["label"] == "X\x1b[2Jland"

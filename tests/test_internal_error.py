@@ -34,6 +34,9 @@ main()
 """
 MESSAGE = ("internal error (a bug in sanctions-kg): RuntimeError: injected failure; "
            "run again with --debug for the traceback and report it\n")
+#: With --debug the traceback is already shown: the last line no longer asks for it.
+DEBUG_MESSAGE = ("internal error (a bug in sanctions-kg): RuntimeError: injected failure; "
+                 "report it with the traceback above\n")
 # Where the bug strikes: mapping an article while the output files are written, and loading
 # the new store generation (while articles are still mapped, and after it is loaded, before the
 # switch).
@@ -67,7 +70,7 @@ def test_a_bug_is_one_line_exit_3_and_leaves_everything_as_it_was(
     assert debug.returncode == 3
     assert debug.stderr.startswith("Traceback (most recent call last):\n")
     assert "RuntimeError: injected failure\n" in debug.stderr
-    assert debug.stderr.endswith(MESSAGE)
+    assert debug.stderr.endswith(DEBUG_MESSAGE)
     assert snapshot(out, store) == before
     assert run_cli(*args).code == 0
 
@@ -80,3 +83,17 @@ def test_a_bug_in_the_first_build_leaves_no_output_and_no_store(tmp_path: Path) 
     assert (result.returncode, result.stderr) == (3, MESSAGE)
     assert not out.exists()
     assert not store.exists(), "the store folder it created is removed"
+
+
+def test_debug_after_the_command_says_where_it_goes() -> None:
+    # Before: only "No such option: --debug".
+    done = run_cli("query", "--debug", "ASK {}")
+    assert done.code == 2
+    assert done.stderr.endswith(
+        "Error: No such option: --debug; put --debug before the command: "
+        "sanctions-kg --debug query …\n")
+
+
+def test_another_unknown_option_keeps_its_message() -> None:
+    done = run_cli("query", "--bogus", "ASK {}")
+    assert (done.code, done.stderr.splitlines()[-1]) == (2, "Error: No such option: --bogus")

@@ -276,3 +276,23 @@ def test_a_member_that_is_not_a_state_gets_one_row_without_a_state() -> None:
     header, rows = run(store, by_name("sco-founders-and-members"))
     member_column, state_column = header.index("member"), header.index("state")
     assert [(row[member_column], row[state_column]) for row in rows] == [("Some organisation", "")]
+
+
+@pytest.mark.parametrize(("name", "state"), [("sanctions-on-russia", "state/russia"),
+                                             ("sanctions-on-iran", "state/iran")])
+def test_a_sanction_without_an_imposer_keeps_its_row(
+        seed_store: ox.Store, name: str, state: str) -> None:
+    """The shapes allow a sanction whose imposer the article does not name; the queries by
+    target list it with an empty imposer rather than drop it."""
+    from sanctions_kg.namespaces import SKG
+
+    imposer = ox.NamedNode(SKG + "imposer")
+    store = ox.Store()
+    store.extend(quad for quad in seed_store if quad.predicate != imposer)
+    header, before = run(seed_store, by_name(name), state=state)
+    _, after = run(store, by_name(name), state=state)
+    column = header.index("imposer")
+    sanctions = [row for row in before if row[header.index("basis")] == "article"]
+    assert sanctions, "the seed has a sanction on the state"
+    assert [row for row in after if row[header.index("basis")] == "article"] == [
+        (*row[:column], "", *row[column + 1:]) for row in sanctions]

@@ -214,6 +214,21 @@ def test_github_lines_are_workflow_commands() -> None:
     assert render(EMPTY, ReportFormat.GITHUB) == ""
 
 
+def test_text_shows_control_characters_in_the_data_escaped() -> None:
+    # Before, the escape sequence went to the terminal as it is (here: clear the screen).
+    result = ValidationResult(
+        Severity.VIOLATION, ID + "sanction/article/s1", "US\x1b[2J sanctions", SKG + "target",
+        None, "Bad\x07 value.\nSecond line.", SKG_SHAPES + "SanctionShape-target",
+        SH + "MinCountConstraintComponent", None,
+    )
+    text = render(ValidationReport((result,), SHAPES), ReportFormat.TEXT)
+    assert "  (US\\x1b[2J sanctions)\n" in text
+    assert "  message  Bad\\x07 value.\nSecond line.\n" in text
+    assert "\x1b" not in text and "\x07" not in text
+    as_json = render(ValidationReport((result,), SHAPES), ReportFormat.JSON)
+    assert json.loads(as_json)[0]["focus_label"] == "US\x1b[2J sanctions"
+
+
 def test_reports_are_written_atomically(tmp_path: Path) -> None:
     target = tmp_path / "report.json"
     target.write_text("old", encoding="utf-8")

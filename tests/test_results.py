@@ -12,6 +12,7 @@ import pyoxigraph as ox
 import pytest
 
 from sanctions_kg import results
+from sanctions_kg.atomic import output_file
 from sanctions_kg.errors import OutputError, UsageError
 from sanctions_kg.namespaces import GRAPH, ID, SKG
 from sanctions_kg.results import ExportFormat, QueryForm, ResultFormat
@@ -168,6 +169,53 @@ def test_table_stops_after_max_rows_with_a_note() -> None:
     assert text.count("skgid:") + text.count("skg:") == 1
 
 
+# Data that looks like rich markup or holds control characters: a label, a column name.
+MARKUP = 'SELECT ("[/]" AS ?closing) ("[bold]x[/bold]" AS ?bold) WHERE {}'
+ESCAPE = 'SELECT ("a\\u001B[31mred\\u0007" AS ?coloured) WHERE {}'
+
+
+@pytest.mark.parametrize("terminal", [False, True], ids=["file", "terminal"])
+def test_table_shows_markup_in_the_data_as_it_is(terminal: bool) -> None:
+    # Before, "[/]" was an internal error (rich's MarkupError) and "[bold]x[/bold]" came out
+    # as a bold "x".
+    text = run(MARKUP, ResultFormat.TABLE, terminal=terminal).decode()
+    [row] = [line for line in text.splitlines() if "[/]" in line]
+    assert row == "│ [/]     │ [bold]x[/bold] │"
+
+
+def test_table_shows_control_characters_escaped() -> None:
+    text = run(ESCAPE, ResultFormat.TABLE, terminal=False).decode()
+    assert "a\\x1b[31mred\\x07" in text
+    assert "\x1b" not in text and "\x07" not in text
+
+
+@pytest.mark.parametrize(
+    ("result_format", "expected"),
+    [(ResultFormat.TSV, b'?coloured\n"a\x1b[31mred\x07"\n'),
+     (ResultFormat.CSV, b"coloured\r\na\x1b[31mred\x07\r\n")],
+)
+def test_machine_formats_keep_control_characters(
+    result_format: ResultFormat, expected: bytes
+) -> None:
+    assert run(ESCAPE, result_format) == expected
+
+
+def test_rows_show_markup_and_control_characters_in_names_and_titles_as_they_are() -> None:
+    out = io.StringIO()
+    results.write_rows(["[i]name"], [["[/]"], ["\x1b]0;title\x07"]], out, rich=True,
+                       title="[red]Title", caption="[/]")
+    text = out.getvalue()
+    for shown in ("[i]name", "[/]", "\\x1b]0;title\\x07", "[red]Title"):
+        assert shown in text
+    assert "\x1b" not in text
+
+
+def test_an_empty_table_has_its_count_on_one_line() -> None:
+    # Before: "0" and "rows" on two lines, the caption wrapped to the width of the table.
+    text = run("SELECT ?v WHERE { FILTER(false) }", ResultFormat.TABLE).decode()
+    assert text.splitlines()[-1] == "0 rows"
+
+
 def test_rows_as_tsv_keep_one_line_per_row() -> None:
     out = io.StringIO()
     results.write_rows(["a", "b"], [["x\ty", "line\nbreak"]], out, rich=False)
@@ -287,7 +335,7 @@ def test_a_failed_export_leaves_the_old_file(tmp_path: Path) -> None:
     target.write_text("old")
     with pytest.raises(UsageError):
         results.export(sample_store(), target, graph="nothing")
-    with pytest.raises(RuntimeError), results.atomic_file(target) as handle:
+    with pytest.raises(RuntimeError), output_file(target, what="the dataset") as handle:
         handle.write(b"partial")
         raise RuntimeError("interrupted")
     assert target.read_text() == "old"

@@ -306,16 +306,66 @@ INVALID_SPARQL = """
 """
 
 
-@PYSHACL_WARNINGS
-def test_shapes_pyshacl_refuses_are_an_input_error(tmp_path: Path, seed_dataset: Any) -> None:
+def shapes_error(tmp_path: Path, seed_dataset: Any, shapes_text: str) -> tuple[Path, str]:
+    """The shapes file written with ``shapes_text``, and the InputError validating gives."""
     shapes = tmp_path / "shapes.ttl"
-    shapes.write_text(INVALID_SPARQL, encoding="utf-8")
+    shapes.write_text(shapes_text, encoding="utf-8")
     with pytest.raises(InputError) as error:
         validate_store(seed_dataset, shapes=shapes, ontology=ONTOLOGY, sources={})
-    assert str(error.value) == (
-        f"{shapes.resolve()}: the shapes cannot be used: "
-        "A SPARQL Constraint must not contain a VALUES clause; fix the shapes"
+    return shapes.resolve(), str(error.value)
+
+
+@PYSHACL_WARNINGS
+def test_shapes_pyshacl_refuses_are_an_input_error(tmp_path: Path, seed_dataset: Any) -> None:
+    shapes, message = shapes_error(tmp_path, seed_dataset, INVALID_SPARQL)
+    assert message == (f"{shapes}: the shapes cannot be used: A SPARQL Constraint must not "
+                       "contain a VALUES clause; fix the shapes")
+
+
+BAD_MIN_COUNT = """
+@prefix sh: <http://www.w3.org/ns/shacl#> .
+@prefix skg: <https://w3id.org/sanctions-kg/ontology#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+<http://example.org/Shape> a sh:NodeShape ; sh:targetClass skg:Sanction ;
+    sh:property [ sh:path rdfs:label ; sh:minCount "two" ] .
+"""
+
+
+def test_a_parameter_pyshacl_cannot_load_is_an_input_error_said_once(
+        tmp_path: Path, seed_dataset: Any, capfd: pytest.CaptureFixture[str]) -> None:
+    """Not pySHACL's ConstraintLoadError (an internal error), nor its log line beside ours."""
+    shapes, message = shapes_error(tmp_path, seed_dataset, BAD_MIN_COUNT)
+    assert message == (f"{shapes}: the shapes cannot be used: MinCountConstraintComponent "
+                       "sh:minCount must be a literal with datatype xsd:integer; fix the shapes")
+    assert capfd.readouterr().err == ""
+
+
+@pytest.mark.parametrize(("pattern", "flags"), [('"([a-z"', None), ('"a"', '"z"')])
+def test_a_pattern_the_engine_cannot_read_is_an_input_error_not_a_violation(
+        tmp_path: Path, seed_dataset: Any, pattern: str, flags: str | None) -> None:
+    shapes, message = shapes_error(tmp_path, seed_dataset, (
+        "@prefix sh: <http://www.w3.org/ns/shacl#> .\n"
+        "@prefix skg: <https://w3id.org/sanctions-kg/ontology#> .\n"
+        "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n"
+        "<http://example.org/Shape> a sh:NodeShape ; sh:targetClass skg:Sanction ; "
+        f"sh:property <http://example.org/Label> .\n<http://example.org/Label> sh:path rdfs:label ;"
+        f" sh:pattern {pattern} {'; sh:flags ' + flags if flags else ''} .\n"))
+    assert message == (
+        f"{shapes}: the sh:pattern {pattern} (flags {flags or chr(34) * 2}) of "
+        "http://example.org/Label is not a valid regular expression; fix the shapes"
     )
+
+
+def test_a_valid_pattern_still_checks_the_data(tmp_path: Path, seed_dataset: Any) -> None:
+    shapes = tmp_path / "shapes.ttl"
+    shapes.write_text(
+        "@prefix sh: <http://www.w3.org/ns/shacl#> .\n"
+        "@prefix skg: <https://w3id.org/sanctions-kg/ontology#> .\n"
+        "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n"
+        "<http://example.org/Shape> a sh:NodeShape ; sh:targetClass skg:State ; sh:property "
+        '[ sh:path rdfs:label ; sh:pattern "^[A-Z]" ; sh:flags "i" ] .\n', encoding="utf-8")
+    report = validate_store(seed_dataset, shapes=shapes, ontology=ONTOLOGY, sources={})
+    assert report.results == ()
 
 
 # --- files -------------------------------------------------------------------------------------
@@ -359,9 +409,10 @@ def test_a_sourcemap_beside_the_file_locates_results(seed_build: Built, tmp_path
         ("data.csv", "a,b\n", "{path}: unknown RDF file extension '.csv'; use one of .ttl, .nt, "
                               ".trig, .nq, .jsonld, .rdf, .owl, .xml"),
         ("bad.ttl", '@prefix ex: <http://example.org/> .\nex:a ex:b "open .\n',
-         "{path}:2:11: RDF syntax error: Unexpected end of file"),
+         "{path}:2:11: RDF syntax error: Unexpected end of file; fix the file there"),
         ("bad.nt", "<http://a> <http://b> <http://c> .\n<a> <b> <c> .\n",
-         "{path}:2:1: RDF syntax error: No scheme found in an absolute IRI"),
+         "{path}:2:1: RDF syntax error: No scheme found in an absolute IRI; fix the file "
+         "there"),
     ],
 )
 def test_input_errors_name_the_file_line_and_column(

@@ -1,8 +1,12 @@
-"""Replacing a folder as one step, so that a crash leaves the old content or the new, whole.
+"""Replacing a folder or a file as one step, so that a crash leaves the old content or the new,
+whole.
 
 Linux's ``renameat2(RENAME_EXCHANGE)`` swaps two paths atomically; Python's standard library
 does not expose it, hence the small ctypes call. Where it is unavailable the fallback renames
 the old folder aside first and restores it on the next run if the switch was interrupted.
+
+:func:`output_file` is the one writer of every ``--output`` file: a temporary sibling renamed
+over the file, except for the special files (``/dev/null``, a FIFO) that a rename would destroy.
 """
 
 from __future__ import annotations
@@ -12,12 +16,16 @@ import ctypes
 import ctypes.util
 import errno
 import fcntl
+import io
 import os
 import shutil
 import signal
-from collections.abc import Iterator
+import stat
+import tempfile
+from collections.abc import Iterable, Iterator
 from functools import cache
 from pathlib import Path
+from typing import IO, Any
 
 from .errors import OutputError, StoreInUseError
 
@@ -168,3 +176,127 @@ def become_worker() -> None:
         libc.prctl(pr_set_pdeathsig, signal.SIGKILL)
         if os.getppid() == 1:  # the parent died before the call above took effect
             os._exit(1)
+
+
+# --- output files --------------------------------------------------------------------------
+
+
+class WriteError(OSError):
+    """A write to an output file or stream failed (a full disk, an I/O error). Raised in place
+    of the plain ``OSError``, so that the failure is reported as the output's, not as a bug."""
+
+
+class CheckedFile(io.FileIO):
+    """A file whose failed writes raise :class:`WriteError`. A broken pipe stays a
+    ``BrokenPipeError``: for standard output it means that the reader went away."""
+
+    def write(self, data: Any, /) -> int:
+        try:
+            return super().write(data)
+        except BrokenPipeError:
+            raise
+        except OSError as error:
+            raise WriteError(error.errno, error.strerror) from None
+
+
+@contextlib.contextmanager
+def output_file(path: Path, *, what: str) -> Iterator[IO[bytes]]:
+    """A binary stream that writes ``what`` (``the report``) to the ``--output`` file ``path``.
+
+    A regular file, or a new one, is written through a temporary sibling that replaces it in one
+    step once everything is written and on disk: a failure leaves the old file (or none) and no
+    temporary file. A symbolic link is followed, so the file it points to is replaced and the
+    link stays. A FIFO, a character device (``/dev/null``) or another special file would be
+    destroyed by a rename, so it is opened and written into directly: there, atomicity cannot
+    apply. Raises :class:`OutputError` (naming ``path``) when the file cannot be written.
+    """
+    destination = _destination(path)
+    try:
+        special = not stat.S_ISREG(os.stat(destination).st_mode)
+    except FileNotFoundError:
+        special = False
+    if special:
+        with _failing(path, what, OSError):
+            descriptor = os.open(destination, os.O_WRONLY)
+        handle = io.BufferedWriter(CheckedFile(descriptor, "wb"))
+        try:
+            with _failing(path, what, WriteError, BrokenPipeError):
+                yield handle
+                handle.flush()
+        finally:
+            _close(handle)
+        return
+    try:
+        descriptor, temporary = tempfile.mkstemp(
+            prefix=f".{destination.name}.", suffix=".tmp", dir=destination.parent
+        )
+    except OSError as error:
+        raise OutputError(f"{path}: cannot write here ({error.strerror})") from None
+    handle = io.BufferedWriter(CheckedFile(descriptor, "wb"))
+    try:
+        with _failing(path, what, WriteError, BrokenPipeError):
+            yield handle
+            handle.flush()
+        with _failing(path, what, OSError):
+            os.fsync(handle.fileno())
+            handle.close()
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(temporary, 0o666 & ~umask)
+            os.replace(temporary, destination)
+    except BaseException:
+        _close(handle)
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+@contextlib.contextmanager
+def _failing(path: Path, what: str, *errors: type[OSError]) -> Iterator[None]:
+    """Report the ``errors`` raised in the block as an :class:`OutputError` naming ``path``.
+
+    Around the caller's writes only :class:`WriteError` (a failed write to the output) counts:
+    another ``OSError`` there is none of the output's business and goes on as it is.
+    """
+    try:
+        yield
+    except errors as error:
+        raise OutputError(f"{path}: cannot write {what} ({error.strerror})") from None
+
+
+def _close(handle: IO[bytes]) -> None:
+    """Close a file after a failure: what is still buffered is dropped."""
+    with contextlib.suppress(OSError):
+        handle.close()
+
+
+def _destination(path: Path) -> Path:
+    """The file that writing ``path`` writes: ``path`` itself, or the file its link leads to."""
+    if path.is_dir():
+        raise OutputError(f"{path}: is a folder; give a file name for --output")
+    if not path.is_symlink():
+        if not path.parent.is_dir():
+            raise OutputError(
+                f"{path}: the folder {path.parent} does not exist; create it first"
+            )
+        return path
+    target = Path(os.path.realpath(path))
+    if target.is_symlink():  # realpath gives up on a loop of links
+        raise OutputError(
+            f"{path}: is a symbolic link in a loop of links; choose another --output"
+        )
+    if not target.parent.is_dir():
+        raise OutputError(
+            f"{path}: is a symbolic link to {os.readlink(path)}, whose folder "
+            f"{target.parent} does not exist; create that folder or choose another --output"
+        )
+    return target
+
+
+def same_file(path: Path, others: Iterable[Path]) -> bool:
+    """Whether ``path`` is one of ``others`` (the same file by another name, or through a
+    link, included)."""
+    for other in others:
+        with contextlib.suppress(OSError):
+            if os.path.samefile(path, other):
+                return True
+    return False

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from . import resources
 from .atomic import MARKER, check_output_dir, exchange, staging_dir
-from .errors import InputError, Location, Problem, ValidationFailed
+from .errors import InputError, Location, Problem, UsageError, ValidationFailed
 from .facts import Reference, facts_file_list, load_reference
 from .mapper import MappedGraph, map_entities, map_ontology, sorted_quads
 from .namespaces import REFERENCE_GRAPH
@@ -63,6 +63,17 @@ class BuildSummary:
         return sum(count.triples for count in self.graphs)
 
 
+def _check_apart(out_dir: Path, store_dir: Path) -> None:
+    """Refuse an --out and a --store of which one is (in) the other: the build swaps in a new
+    --out folder whole, which would take a store inside it along, or put files into the store."""
+    out, store = out_dir.resolve(), store_dir.resolve()
+    if out == store or out in store.parents or store in out.parents:
+        raise UsageError(
+            f"--out {out_dir} and --store {store_dir} overlap; give them separate folders "
+            "(neither inside the other)"
+        )
+
+
 def build(options: BuildOptions, *, progress: Progress | None = None) -> BuildSummary:
     """Run a build; raise InputError (2), ValidationFailed (1) or StoreError (2) on failure."""
     started = time.perf_counter()
@@ -71,6 +82,7 @@ def build(options: BuildOptions, *, progress: Progress | None = None) -> BuildSu
     problems: list[Problem] = []
     files = facts_file_list(options.data_dir)
     reference = load_reference(options.data_dir, schema, problems)
+    _check_apart(options.out_dir, options.store_dir)
     check_output_dir(options.out_dir)
     writer = StoreWriter(options.store_dir)
     with writer.locked():

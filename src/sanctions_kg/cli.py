@@ -3,7 +3,7 @@
 Each command opens what it needs, calls one library function and prints. Errors are caught once,
 in :func:`main`: deliberate ones print one line and exit with their code; anything else is a bug
 (exit 3; ``--debug`` shows the traceback). A reader that stops early (``| head``) ends the command
-quietly with exit code 141.
+quietly with exit code 141; a standard output that cannot be written (a full disk) is exit 2.
 """
 
 from __future__ import annotations
@@ -138,11 +138,13 @@ def build(
     from . import resources
     from .build import BuildOptions
     from .build import build as run_build
+    from .errors import shown
     from .namespaces import ARTICLE_GRAPH_PREFIX
     from .store import store_path
 
     options = BuildOptions(
-        data_dir=data if data is not None else resources.data_dir(),
+        # the bundled corpus as seen from here, so that the outputs do not name the checkout
+        data_dir=data if data is not None else shown(resources.data_dir()),
         out_dir=out,
         store_dir=store_path(store),
         validate=validate,
@@ -210,6 +212,7 @@ def validate(
     Example: sanctions-kg validate --format github --fail-on warning
     """
     from . import resources
+    from .atomic import same_file
     from .errors import UsageError, ValidationFailed
     from .reports import render, write_report
     from .store import store_path
@@ -218,6 +221,10 @@ def validate(
     ontology = resources.ontology_path()
     if files and store is not None:
         raise UsageError("give RDF files or --store, not both")
+    if output is not None and files and same_file(output, files):
+        raise UsageError(
+            f"{output}: --output is one of the files being validated; choose another path"
+        )
     if files:
         report = validate_files(files, shapes=shapes, ontology=ontology)
     else:
@@ -325,7 +332,8 @@ def query(
     format: Annotated[
         ResultFormat | None,
         typer.Option("--format", show_default=False,
-                     help="Output format (default: table on a terminal, tsv otherwise)."),
+                     help="Output format (default: turtle for CONSTRUCT and DESCRIBE; for "
+                          "SELECT and ASK a table on a terminal, tsv otherwise)."),
     ] = None,
     store: StoreOption = None,
     endpoint: Annotated[
@@ -353,7 +361,7 @@ def query(
 
     chosen = queries.choose(text, file=file, name=name)
     target = queries.target(store, endpoint, timeout=timeout, auth_env=auth_env)
-    with queries.watchdog(timeout):
+    with queries.watchdog(timeout, target):
         notes = queries.run(chosen, sys.stdout.buffer, target=target,
                             params=queries.parse_assignments(param or []),
                             result_format=format, terminal=sys.stdout.isatty())
@@ -530,6 +538,29 @@ def _tell(*lines: str) -> None:
             typer.echo(line, err=True)
 
 
+def _checked_stdout() -> None:
+    """Put standard output on a :class:`CheckedFile`, so that a failed write (a full disk, an
+    I/O error) is reported as the output's (exit 2), not as a bug. Same encoding and buffering
+    as before; left alone when stdout was replaced already (tests, embedding)."""
+    from .atomic import CheckedFile
+
+    stdout = sys.stdout
+    if stdout is not sys.__stdout__ or not isinstance(stdout, io.TextIOWrapper):
+        return
+    try:
+        descriptor = stdout.fileno()
+    except (OSError, ValueError):
+        return
+    stdout.flush()
+    raw = CheckedFile(descriptor, "wb", closefd=False)
+    unbuffered = isinstance(stdout.buffer, io.RawIOBase)  # python -u, PYTHONUNBUFFERED
+    sys.stdout = io.TextIOWrapper(
+        raw if unbuffered else io.BufferedWriter(raw), encoding=stdout.encoding,
+        errors=stdout.errors, line_buffering=stdout.line_buffering,
+        write_through=stdout.write_through,
+    )
+
+
 def main() -> None:
     """Entry point of the ``sanctions-kg`` console script."""
     closed = sys.stdout is None  # started with stdout closed (>&-)
@@ -537,15 +568,31 @@ def main() -> None:
         with suppress(OSError):  # hold descriptor 1, so that no file opened later gets it
             _devnull_at(1)
         sys.stdout = io.TextIOWrapper(_ClosedStream(), encoding="utf-8", write_through=True)
+    else:
+        _checked_stdout()
     try:
         _main()
     finally:
         if closed:  # nothing left for the flush at exit to fail on
             sys.stdout = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115
+        else:
+            _flush_or_drop()
+
+
+def _flush_or_drop() -> None:
+    """Flush stdout now; output that cannot be written (a command failed meanwhile with its own
+    message) is dropped, rather than an "Exception ignored" at exit that changes the exit code."""
+    try:
+        sys.stdout.flush()
+    except OSError:
+        with suppress(OSError, ValueError):
+            _devnull_at(sys.stdout.fileno())
 
 
 def _main() -> None:
     from typer.exceptions import Abort, Exit, TyperException
+
+    from .atomic import WriteError
 
     debug = "--debug" in sys.argv[1:]
     try:
@@ -556,6 +603,12 @@ def _main() -> None:
     except OutputClosedError:
         _tell("error: standard output is closed; redirect it (> file) or give --output where "
               "the command has one")
+        sys.exit(2)
+    except WriteError as failed:  # only standard output's writes raise it unreported
+        with suppress(OSError, ValueError):  # what is still buffered would fail again at exit
+            _devnull_at(sys.stdout.fileno())
+        reason = os.strerror(failed.errno) if failed.errno else str(failed)
+        _tell(f"error: cannot write to standard output: {reason}")
         sys.exit(2)
     except SystemExit as ended:  # typer turns a broken pipe in a command into SystemExit(1)
         if not isinstance(ended.__context__, BrokenPipeError):
@@ -573,6 +626,7 @@ def _main() -> None:
         _tell("aborted")
         sys.exit(130)
     except TyperException as usage:
+        _hint_at_debug(usage)
         show = getattr(usage, "show", None)
         if callable(show):
             with _stderr_may_be_closed():
@@ -589,9 +643,22 @@ def _main() -> None:
 
             with _stderr_may_be_closed():
                 traceback.print_exc()
-        _tell(f"internal error (a bug in sanctions-kg): {type(bug).__name__}: {bug}; "
-              "run again with --debug for the traceback and report it")
+        advice = ("report it with the traceback above" if debug else
+                  "run again with --debug for the traceback and report it")
+        _tell(f"internal error (a bug in sanctions-kg): {type(bug).__name__}: {bug}; {advice}")
         sys.exit(3)
     if result == 130:  # typer turns Ctrl-C inside a command into exit code 130
         _tell("interrupted")
     sys.exit(result if isinstance(result, int) else 0)
+
+
+def _hint_at_debug(usage: Exception) -> None:
+    """``--debug`` is an option of ``sanctions-kg`` itself: given after the command, say where
+    it goes instead of only that the command has no such option."""
+    context = getattr(usage, "ctx", None)
+    if getattr(usage, "option_name", None) != "--debug" or context is None:
+        return
+    usage.message = (  # type: ignore[attr-defined]
+        f"No such option: --debug; put --debug before the command: "
+        f"sanctions-kg --debug {context.info_name} …"
+    )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import itertools
 import re
 from dataclasses import dataclass
 from enum import Enum
@@ -132,58 +133,231 @@ class DateSpec:
 
 
 _WEEKDAYS = {name.lower(): index for index, name in enumerate(calendar.day_name)}
-_MONTHS = {name.lower(): index for index, name in enumerate(calendar.month_name) if name}
-_YEAR = re.compile(r"\b(1[89]\d\d|2\d\d\d)\b")
+#: Month words that are also ordinary words or names ("it may", "a march", "Jan Lipavský"): a
+#: month only next to a number or right after one of the cue words.
+_WEAK_MONTHS = {"may": 5, "march": 3, "jan": 1, "feb": 2, "mar": 3, "apr": 4, "jun": 6, "jul": 7,
+                "aug": 8, "sep": 9, "sept": 9, "oct": 10, "nov": 11, "dec": 12}
+_MONTHS = {name.lower(): index for index, name in enumerate(calendar.month_name)
+           if name and name.lower() not in _WEAK_MONTHS}
+_MONTH_CUES = frozenset({"in", "of", "on", "since", "from", "during", "early", "mid", "late",
+                         "by"})
+_TOKEN = re.compile(r"[a-z\d]+")  # G20 and Q3 are words; 23rd, 3pm and 1990s numbers
+_YEAR = re.compile(r"1[89]\d\d|2\d\d\d")
+_DECADE = re.compile(r"\d'?s\b|'\d\d\b")  # 1990s, 1990's, '90s, '90
+_NEGATION = re.compile(r"n't\b")
+_TWO_DAYS = re.compile(r"\bday (before yesterday|after tomorrow)\b")
+#: Words that make the date a bound, an offset from another event, an approximation, a
+#: negation, an alternative, a recurrence or a span: the keyword reading would be wrong.
+_CHANGES_MEANING = frozenset({
+    "before", "until", "till", "til", "after", "afterwards", "afterward", "prior", "ago",
+    "earlier", "later", "between", "through", "thru", "throughout", "within", "beyond", "ahead",
+    "pending", "following", "preceding", "previous", "past", "coming", "upcoming", "subsequent",
+    "eve", "anniversary", "pre", "post",
+    "around", "about", "circa", "approximately", "roughly", "nearly", "almost",
+    "not", "never", "no", "nor", "neither",
+    "or", "either", "if", "unless", "whether", "maybe", "perhaps", "possibly", "probably",
+    "likely",
+    "every", "each", "daily", "weekly", "monthly", "yearly", "annually",
+    "days", "weeks", "months", "years", "hours", "nights", "mornings", "weekends", "fortnight",
+    "fortnights", "decade", "decades", "century", "centuries", "fifties", "sixties", "seventies",
+    "eighties", "nineties", "winter", "fiscal", "fy",
+    "mondays", "tuesdays", "wednesdays", "thursdays", "fridays", "saturdays", "sundays",
+})
+_CHANGES_MEANING_PAIRS = frozenset({("as", "of"), ("up", "to"), ("has", "to"), ("have", "to")})
+#: Words naming a period: refused right after last/next/this/that/same, except the pairs
+#: understood (last, this or next week or year).
+_PERIODS = frozenset({"day", "night", "morning", "afternoon", "evening", "weekend", "week",
+                      "month", "year", "time", "season", "spring", "summer", "autumn", "fall",
+                      "quarter", "hour"})
+_RELATIVE = {"last": -1, "this": 0, "next": 1}
+_RELATIVE_DAYS = {"daybeforeyesterday": -2, "yesterday": -1, "today": 0, "tomorrow": 1,
+                  "dayaftertomorrow": 2}
+#: Words between "by" and a deadline ("by the end of 2019").
+_DEADLINE_FILLER = frozenset({"the", "that", "end", "start", "beginning", "middle", "mid",
+                              "early", "late", "of", "close"})
+_DEADLINE_WORDS = frozenset({"now", "then"}) | _PERIODS | _RELATIVE.keys() \
+    | _RELATIVE_DAYS.keys()
+_BEFORE_PUBLICATION = frozenset({"recent", "recently", "already", "has", "have", "former"})
+#: Words that keep "has"/"recent" from meaning "on or before the publication".
+_FUTURE = frozenset({"will", "would", "shall", "should", "could", "might", "must", "can", "ll",
+                     "may", "going", "plan", "plans", "planned", "expected", "expects",
+                     "scheduled", "intend", "intends", "yet", "soon"})
+
+
+def _refused(expression: str) -> ValueError:
+    return ValueError(
+        f"cannot resolve the date expression '{expression}'; give value:, earliest: or latest:"
+    )
+
+
+def _month(words: list[str], index: int) -> int | None:
+    """The month the word at ``index`` names, if it is used as a month there."""
+    word = words[index] if 0 <= index < len(words) else ""
+    if word in _MONTHS:
+        return _MONTHS[word]
+    if word not in _WEAK_MONTHS:
+        return None
+    cued = index > 0 and words[index - 1] in _MONTH_CUES
+    numbered = any(w[0].isdigit() for w in words[max(index - 1, 0):index + 2])
+    return _WEAK_MONTHS[word] if cued or numbered else None
+
+
+def _is_date_word(words: list[str], index: int) -> bool:
+    word = words[index]
+    return (word[0].isdigit() or word in _WEEKDAYS or word in _DEADLINE_WORDS
+            or _month(words, index) is not None)
+
+
+def _is_deadline(words: list[str], index: int) -> bool:
+    """Whether ``by`` at ``index`` starts a deadline ("by Friday", "by the end of 2019")."""
+    index += 1
+    while index < len(words) and words[index] in _DEADLINE_FILLER:
+        index += 1
+    return index == len(words) or _is_date_word(words, index)
+
+
+def _nearest_weekday(published: dt.date, weekday: int, direction: int) -> dt.date | None:
+    """``last`` (direction -1) or ``next`` (+1) weekday, when its two readings agree: the
+    nearest such day before (after) the publication, and that day of the previous (next)
+    Monday-to-Sunday week. None when they differ (``next Friday`` on a Thursday)."""
+    step = (direction * (weekday - published.weekday())) % 7 or 7
+    nearest = published + dt.timedelta(days=direction * step)
+    monday = published - dt.timedelta(days=published.weekday())
+    in_week = monday + dt.timedelta(weeks=direction, days=weekday)
+    return nearest if nearest == in_week else None
+
+
+def _anchors(words: list[str], published: dt.date) -> tuple[set[tuple[str, int]], set[int]]:
+    """The dates the words name, as (kind, number) pairs, and the months they name.
+
+    Kinds: ``year`` (a four-digit year), ``years`` (offset of last/this/next year), ``weeks``
+    (offset of last/this/next week), ``days`` (offset of today, yesterday…), ``weekday`` (in
+    the publication's week), ``ordinal`` (a day, from last/next weekday). Raises ValueError for
+    a word or form whose meaning the keyword reading would change.
+    """
+    anchors: set[tuple[str, int]] = set()
+    months: set[int] = set()
+    for index, word in enumerate(words):
+        before = words[index - 1] if index else ""
+        after = words[index + 1] if index + 1 < len(words) else ""
+        if word[0].isdigit():
+            if not _YEAR.fullmatch(word):  # a day of the month, a count, 23rd, 3pm, '19
+                raise ValueError(word)
+            anchors.add(("year", int(word)))
+        elif (month := _month(words, index)) is not None:
+            months.add(month)
+        elif word in _WEEKDAYS and before not in _RELATIVE:
+            anchors.add(("weekday", _WEEKDAYS[word]))
+        elif word in _RELATIVE_DAYS:
+            anchors.add(("days", _RELATIVE_DAYS[word]))
+        elif word in _RELATIVE and after in {"week", "year"} and before != "the":
+            anchors.add((after + "s", _RELATIVE[word]))
+        elif word in {"last", "next"} and after in _WEEKDAYS and before != "the" and (
+            words[index + 2:index + 3] != ["of"]
+        ):
+            day = _nearest_weekday(published, _WEEKDAYS[after], _RELATIVE[word])
+            if day is None:
+                raise ValueError(word)
+            anchors.add(("ordinal", day.toordinal()))
+        elif word in {*_RELATIVE, "that", "same"} and (
+            after in _PERIODS or after in _WEEKDAYS or _month(words, index + 1) is not None
+        ):
+            raise ValueError(word)  # last month, this Friday, the next day, that year…
+        elif word == "by" and _is_deadline(words, index):
+            raise ValueError(word)
+    return anchors, months
+
+
+def _words(expression: str) -> list[str]:
+    """The lower-case words and numbers of an expression; ValueError when it holds a decade, a
+    negation or a word that changes the meaning of the date."""
+    text = expression.lower().replace("\u2019", "'").replace("\u2018", "'")
+    if _DECADE.search(text) or _NEGATION.search(text):
+        raise ValueError(text)
+    words = _TOKEN.findall(text)
+    text = _TWO_DAYS.sub(lambda m: "day" + m[1].replace(" ", ""), " ".join(words))
+    words = text.split()
+    if _CHANGES_MEANING & set(words) or _CHANGES_MEANING_PAIRS & set(itertools.pairwise(words)):
+        raise ValueError(text)
+    return words
 
 
 def resolve(expression: str, published: dt.date) -> DateSpec:
     """Resolve a relative or partial date expression against a publication date.
 
-    Understood: a weekday name (the day of that name in the publication's Monday-to-Sunday
-    week), ``today``, ``yesterday``, ``tomorrow``, ``last week``, ``this week``, ``next week``
-    (the Monday-to-Sunday range), ``last year``, ``this year``, ``next year`` (optionally with a
-    month name: ``last year ... in September``), a four-digit year (optionally with a month
-    name), and ``recent``/``recently``/``already``/``has ...`` (on or before the publication).
-    Raises ValueError for anything else.
-    """
-    words = re.findall(r"[a-z]+|\d+", expression.lower())
-    text = " ".join(words)
-    month = next((_MONTHS[w] for w in words if w in _MONTHS), None)
-    years = _YEAR.findall(text)
-    monday = published - dt.timedelta(days=published.weekday())
+    The expression may be a phrase of the article; it names exactly one of these dates:
 
-    def week(offset: int) -> DateSpec:
-        start = monday + dt.timedelta(weeks=offset)
+    - a weekday name: that day of the publication's Monday-to-Sunday week (``Friday``, ``said
+      in a tweet Wednesday``);
+    - ``last`` or ``next`` and a weekday, only where the nearest such day before (after) the
+      publication is also that day of the previous (next) week: on a Thursday, ``last Friday``
+      is the Friday six days earlier and ``next Monday`` four days later, while ``last
+      Monday`` and ``next Friday`` are refused;
+    - ``today``, ``yesterday``, ``tomorrow``, ``the day before yesterday``, ``the day after
+      tomorrow``;
+    - ``last week``, ``this week``, ``next week``: the Monday-to-Sunday range (earliest, latest);
+    - ``last year``, ``this year``, ``next year`` or a four-digit year (``since 2018`` and ``in
+      2018`` are 2018), with at most one month name: ``last year … in September``, ``May
+      2021``. ``May``, ``March`` and abbreviations (``Sept``, ``Jan``…) are a month only next
+      to a number or after ``in``, ``of``, ``on``, ``since``, ``from``, ``during``, ``early``,
+      ``mid``, ``late`` or ``by`` (``it may``, ``Jan Lipavský`` are not). Words inside the
+      period (``early``, ``mid-``, ``late``, ``end of``) keep the whole period;
+    - with none of these, ``recent``, ``recently``, ``already``, ``has``, ``have`` or ``former``:
+      on or before the publication (latest), unless a future or modal word (``will``, ``may``,
+      ``expected``, ``yet``, ``has to``…) is present.
+
+    Refused (ValueError), so that the author gives value:, earliest: or latest:
+
+    - words that make the date a bound or an offset: ``before``, ``until``, ``till``,
+      ``after``, ``prior``, ``by`` before a date (a deadline), ``as of``, ``up to``, ``ago``,
+      ``earlier``, ``later``, ``between``, ``through``, ``within``, ``following``,
+      ``previous``, ``past``, ``coming``, ``eve``, ``anniversary``…;
+    - approximations, negations, alternatives and conditions: ``around``, ``about``,
+      ``circa``, ``not``, ``never``, ``no``, ``n't``, ``or``, ``if``, ``maybe``…;
+    - recurrences and spans: ``every``, ``each``, ``weekly``, plural periods (``days``,
+      ``years``, ``Fridays``…), decades (``1990s``, ``'90s``, ``nineties``, ``decade``),
+      centuries, ``winter``, ``fiscal``;
+    - any number other than a four-digit year (a day of the month as in ``Friday 23
+      September``, ``23rd``, a count, ``3pm``, ``2018-19``, ``2022-09-15``); a name holding a
+      number (``G20``) is a word;
+    - ``last``, ``next``, ``this``, ``that`` or ``same`` before any other period, weekday or
+      month (``last September``, ``this Friday``, ``the next day``, ``last month``), and ``the
+      last``/``the next`` (``the last year`` is a rolling period);
+    - two different dates (``2018`` and ``2020``, a weekday and ``next week``), two months, or a
+      month with a weekday, a day or a week;
+    - anything else: no date named.
+    """
+    try:
+        words = _words(expression)
+        anchors, months = _anchors(words, published)
+    except ValueError:
+        raise _refused(expression) from None
+    if len(anchors) > 1 or len(months) > 1:
+        raise _refused(expression)
+    month = next(iter(months), None)
+    monday = published - dt.timedelta(days=published.weekday())
+    if not anchors:
+        modal = any(w in _FUTURE and _month(words, i) is None for i, w in enumerate(words))
+        if _BEFORE_PUBLICATION & set(words) and not modal:
+            return DateSpec(latest=PartialDate.of(published), expression=expression)
+        raise _refused(expression)
+    kind, number = anchors.pop()
+    if kind in {"year", "years"}:
+        year = number if kind == "year" else published.year + number
+        return DateSpec(value=PartialDate(year, month), expression=expression)
+    if month is not None:
+        raise _refused(expression)
+    if kind == "weeks":
+        start = monday + dt.timedelta(weeks=number)
         return DateSpec(
             earliest=PartialDate.of(start),
             latest=PartialDate.of(start + dt.timedelta(days=6)),
             expression=expression,
         )
-
-    def year_spec(year: int) -> DateSpec:
-        return DateSpec(value=PartialDate(year, month), expression=expression)
-
-    relative_years = {"last year": -1, "this year": 0, "next year": 1}
-    relative_weeks = {"last week": -1, "this week": 0, "next week": 1}
-    relative_days = {"yesterday": -1, "today": 0, "tomorrow": 1}
-    for phrase, offset in relative_years.items():
-        if phrase in text:
-            return year_spec(published.year + offset)
-    for phrase, offset in relative_weeks.items():
-        if phrase in text:
-            return week(offset)
-    if len(set(years)) == 1:
-        return year_spec(int(years[0]))
-    for phrase, offset in relative_days.items():
-        if phrase in words:
-            day = published + dt.timedelta(days=offset)
-            return DateSpec(value=PartialDate.of(day), expression=expression)
-    weekdays = {_WEEKDAYS[w] for w in words if w in _WEEKDAYS}
-    if len(weekdays) == 1:
-        day = monday + dt.timedelta(days=weekdays.pop())
-        return DateSpec(value=PartialDate.of(day), expression=expression)
-    if {"recent", "recently", "already", "has", "have", "former"} & set(words):
-        return DateSpec(latest=PartialDate.of(published), expression=expression)
-    raise ValueError(
-        f"cannot resolve the date expression '{expression}'; give value:, earliest: or latest:"
-    )
+    if kind == "days":
+        day = published + dt.timedelta(days=number)
+    elif kind == "weekday":
+        day = monday + dt.timedelta(days=number)
+    else:
+        day = dt.date.fromordinal(number)
+    return DateSpec(value=PartialDate.of(day), expression=expression)

@@ -51,9 +51,37 @@ class InputError(SanctionsKGError):
     def __init__(self, problems: list[Problem] | Problem | str) -> None:
         if isinstance(problems, Problem):
             problems = [problems]
-        self.problems: list[Problem] = problems if isinstance(problems, list) else []
+        self.problems: list[Problem] = (
+            _in_reading_order(problems) if isinstance(problems, list) else []
+        )
+        if isinstance(problems, list):
+            problems = self.problems
         text = problems if isinstance(problems, str) else "\n".join(str(p) for p in problems)
         super().__init__(text)
+
+
+def shown(path: Path) -> Path:
+    """A path as users see it: relative to the working folder when it is inside it."""
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve())
+    except ValueError:
+        return path
+
+
+def _in_reading_order(problems: list[Problem]) -> list[Problem]:
+    """The problems file by file (in the order the files were first named), each file's from its
+    first line to its last; problems at one place keep their order."""
+    files: dict[Path, int] = {}
+
+    def key(problem: Problem) -> tuple[int, int, int]:
+        location = problem.location
+        path = location.file if isinstance(location, Location) else location
+        order = files.setdefault(path, len(files))
+        if isinstance(location, Location):
+            return order, location.line, location.column or 0
+        return order, 0, 0
+
+    return sorted(problems, key=key)
 
 
 class UsageError(SanctionsKGError):

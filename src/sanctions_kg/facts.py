@@ -91,7 +91,8 @@ def yaml_files(folder: Path) -> list[Path]:
     """The YAML files of a folder, sorted; other files are ignored."""
     if not folder.is_dir():
         return []
-    return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix in YAML_SUFFIXES)
+    # A folder with a YAML name is listed too, so that it is reported rather than skipped.
+    return sorted(p for p in folder.iterdir() if p.suffix in YAML_SUFFIXES)
 
 
 def load_corpus(
@@ -135,7 +136,7 @@ def facts_file_list(data_dir: Path) -> list[Path]:
     files = yaml_files(data_dir / "facts")
     if not files:
         raise InputError(
-            Problem(data_dir / "facts", "no facts files (*.yaml) found; "
+            Problem(data_dir / "facts", "no facts files (*.yaml, *.yml) found; "
                     "add one per article")
         )
     return files

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from .errors import UsageError
 from .namespaces import ID, PREFIXES, SKG
-from .results import compact, write_rows
+from .results import compact, visible, write_rows
 from .store import mentions
 
 if TYPE_CHECKING:
@@ -200,7 +200,8 @@ class Description:
         return json.dumps(asdict(self), indent=2, ensure_ascii=False) + "\n"
 
     def to_text(self) -> str:
-        """A readable report: the entity, its properties, then the facts and claims."""
+        """A readable report: the entity, its properties, then the facts and claims; control
+        characters of the data written as ``\\x1b`` (JSON escapes them itself)."""
         lines = [_titled(compact(self.iri), self.label)]
         lines.append(f"  {self.iri}")
         if self.types:
@@ -231,7 +232,7 @@ class Description:
                     f"  {_titled(compact(link.node), link.label)} {link.predicate} "
                     f"[{_graph_name(link.graph)}]"
                 )
-        return "\n".join(lines) + "\n"
+        return visible("\n".join(lines)) + "\n"  # a control character in the data is shown
 
 
 def _literal(term: object) -> str:

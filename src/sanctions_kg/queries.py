@@ -54,6 +54,7 @@ from .errors import (
     QueryError,
     RemoteError,
     UsageError,
+    shown,
     time_limit,
 )
 from .namespaces import ID, PREFIXES, XSD
@@ -181,9 +182,9 @@ def named(name: str, directory: Path | None = None) -> Query:
 
 def load(path: Path) -> Query:
     """Read a query file with its header; InputError with file and line for a bad header."""
-    source = _shown(path)
+    source = str(shown(path))
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # a byte order mark is not SPARQL
     except FileNotFoundError:
         raise InputError(f"{source}: no such query file") from None
     except IsADirectoryError:
@@ -195,14 +196,25 @@ def load(path: Path) -> Query:
             f"{source}: cannot read the query file (byte 0x{error.object[error.start]:02x} at "
             f"offset {error.start} is not UTF-8)"
         ) from None
+    _check_not_empty(text, source)
     title, question, parameters = parse_header(text, Path(source))
     return Query(text, source, path.stem, title, question, parameters)
 
 
 def from_text(text: str, source: str = ARGUMENT_SOURCE) -> Query:
     """A query given on the command line or read from stdin; a header is optional."""
+    text = text.removeprefix("\ufeff")
+    _check_not_empty(text, source)
     title, question, parameters = parse_header(text, Path(source))
     return Query(text, source, None, title, question, parameters)
+
+
+def _check_not_empty(text: str, source: str) -> None:
+    """Refuse a text with nothing but spaces and comments (the parser would only say what it
+    expected first)."""
+    if next(_tokens(text), None) is None:
+        raise QueryError(f"{source}: the query is empty (only spaces and comments); write a "
+                         "SELECT, ASK, CONSTRUCT or DESCRIBE query")
 
 
 def choose(text: str | None, *, file: Path | None, name: str | None) -> Query:
@@ -938,10 +950,16 @@ def run(
     notes to show the user after them (see :func:`unknown_nodes`).
 
     Checks before anything runs: no update, parameters known and well-formed, the format
-    fits the query form.
+    fits the query form. Without a format, CONSTRUCT and DESCRIBE give Turtle, the others a
+    table on a terminal and TSV otherwise.
     """
-    chosen = result_format or ResultFormat.default(terminal=terminal)
     form = query_form(query)
+    if result_format is not None:
+        chosen = result_format
+    elif form is not None and form.gives_graph:
+        chosen = ResultFormat.TURTLE
+    else:
+        chosen = ResultFormat.default(terminal=terminal)
     if form is not None:
         check_format(form, chosen)
     values = bind(query, params or {})
@@ -996,17 +1014,23 @@ def _run_remote(
 
 
 @contextmanager
-def watchdog(seconds: float | None) -> Iterator[None]:
+def watchdog(seconds: float | None, target: Path | Endpoint | None = None) -> Iterator[None]:
     """End the process with exit code 2 when the block takes longer than ``seconds``.
 
     pyoxigraph cannot interrupt a running query, so this is the only way to keep a promise of
-    a time limit; it is meant for the command line. ``None`` or 0: no limit.
+    a time limit; it is meant for the command line. ``None`` or 0: no limit. The message
+    blames the server when ``target`` is an endpoint (it may be down, not the query slow).
     """
     limit = time_limit(seconds)
     if limit is None:
         yield
         return
-    timer = threading.Timer(limit, _expire, args=(limit,))
+    if isinstance(target, Endpoint):
+        message = (f"error: {target.url} did not answer within {limit:g} s; check that the "
+                   "server is running, or allow more time with --timeout\n")
+    else:
+        message = f"error: query timed out after {limit:g} s; narrow the query or raise --timeout\n"
+    timer = threading.Timer(limit, _expire, args=(message,))
     timer.daemon = True
     timer.start()
     try:
@@ -1015,8 +1039,7 @@ def watchdog(seconds: float | None) -> Iterator[None]:
         timer.cancel()
 
 
-def _expire(seconds: float) -> None:
-    message = f"error: query timed out after {seconds:g} s; narrow the query or raise --timeout\n"
+def _expire(message: str) -> None:
     os.write(2, message.encode())
     os._exit(2)
 
@@ -1024,12 +1047,6 @@ def _expire(seconds: float) -> None:
 # --- Helpers --------------------------------------------------------------------------------
 
 
-def _shown(path: Path) -> str:
-    """A path as users see it: relative to the working folder when it is inside it."""
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
 
 
 def _escape(text: str) -> str:

@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Final
 
-from .errors import Location, OutputError
+from .atomic import output_file
+from .errors import Location
 from .namespaces import PREFIXES, SH, SKG_SHAPES
+from .results import visible
 from .validation import ReportFormat, Severity, ValidationReport, ValidationResult
 
 TOOL_NAME: Final = "sanctions-kg"
@@ -43,19 +44,9 @@ def render(
 
 
 def write_report(text: str, path: Path) -> None:
-    """Write a report file atomically: a temporary file beside it, then a rename."""
-    if not path.parent.is_dir():
-        raise OutputError(f"{path}: the folder {path.parent} does not exist; create it first")
-    temporary = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    try:
-        with temporary.open("w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    except OSError as error:
-        temporary.unlink(missing_ok=True)
-        raise OutputError(f"{path}: cannot write the report ({error.strerror})") from None
+    """Write a report file: in one step (see :func:`sanctions_kg.atomic.output_file`)."""
+    with output_file(path, what="the report") as handle:
+        handle.write(text.encode("utf-8"))
 
 
 # --- display helpers ---------------------------------------------------------------------------
@@ -118,7 +109,8 @@ def _text(report: ValidationReport, fail_on: Severity) -> str:
         blocks.append("\n".join(lines))
     if not blocks:
         blocks.append("The data conforms to the shapes.")
-    return "\n\n".join(blocks) + f"\n\n{report.counts_line()}\n"
+    # Read on a terminal: an escape sequence in a label or a message must not reach it raw.
+    return visible("\n\n".join(blocks) + f"\n\n{report.counts_line()}\n")
 
 
 # --- JSON --------------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ module (the CLI does, for the format Enums) stays cheap.
 from __future__ import annotations
 
 import io
-import os
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -21,7 +21,7 @@ from enum import Enum
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, BinaryIO, TextIO, TypeVar, cast
 
-from .errors import OutputError, UsageError
+from .errors import UsageError
 from .namespaces import (
     ARTICLE_GRAPH_PREFIX,
     GRAPH,
@@ -33,6 +33,7 @@ from .namespaces import (
 
 if TYPE_CHECKING:
     import pyoxigraph as ox
+    from rich.text import Text
 
 _Statement = TypeVar("_Statement", "ox.Quad", "ox.Triple")
 
@@ -120,8 +121,9 @@ def check_format(form: QueryForm, result_format: ResultFormat) -> None:
         )
     if not form.gives_graph and result_format.is_rdf:
         raise UsageError(
-            f"--format {result_format.value} is for CONSTRUCT and DESCRIBE results; a "
-            f"{form.value} query gives solutions: use --format {SOLUTION_FORMATS}"
+            f"--format {result_format.value} is for CONSTRUCT and DESCRIBE results; "
+            f"{'an' if form is QueryForm.ASK else 'a'} {form.value} query gives solutions: use "
+            f"--format {SOLUTION_FORMATS}"
         )
 
 
@@ -211,19 +213,43 @@ def write_rows(
         return
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
-    table = Table(title=title, caption=caption, title_justify="left", caption_justify="left")
+    # Text, not str: rich would read markup ("[bold]", "[/]") in the data as its own.
+    table = Table(title=_annotation(title, "table.title"),
+                  caption=_annotation(caption, "table.caption"),
+                  title_justify="left", caption_justify="left")
     cells = [list(row) for row in rows]
     for index, column in enumerate(columns):
         numeric = bool(cells) and all(row[index].isdigit() for row in cells)
-        table.add_column(column, overflow="fold", justify="right" if numeric else "left",
-                         no_wrap=column in unbroken)
+        table.add_column(Text(visible(column)), overflow="fold",
+                         justify="right" if numeric else "left", no_wrap=column in unbroken)
     for row in cells:
-        table.add_row(*row)
+        table.add_row(*(Text(visible(cell)) for cell in row))
     console = Console(
         file=out, force_terminal=terminal or None, highlight=False, width=None if terminal else 160
     )
     console.print(table)
+
+
+def _annotation(text: str | None, style: str) -> Text | None:
+    """A title or caption on one line, however narrow the table under it."""
+    from rich.text import Text
+
+    if text is None:
+        return None
+    return Text(visible(text), style=style, no_wrap=True, overflow="ignore")
+
+
+#: Control characters but line feed and tab: an escape sequence in the data must not reach the
+#: terminal, where it could move the cursor, change colours or rewrite what is shown.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def visible(text: str) -> str:
+    """``text`` with its control characters (but line feeds and tabs) written as ``\\x1b``, for
+    output read on a terminal."""
+    return _CONTROL.sub(lambda match: f"\\x{ord(match[0]):02x}", text)
 
 
 def display(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple | None) -> str:
@@ -402,7 +428,9 @@ def export(
     rdf_format = _rdf_format(export_format)
     prefixes = _prefixes(export_format)
     if isinstance(out, Path):
-        with atomic_file(out) as handle, ending_lines(handle) as stream:
+        from .atomic import output_file
+
+        with output_file(out, what="the dataset") as handle, ending_lines(handle) as stream:
             ox.serialize(counted, stream, rdf_format, prefixes=prefixes)
         return ExportSummary(tuple(graphs), counted.count, out)
     with ending_lines(out) as stream:
@@ -458,34 +486,6 @@ class _Counted(Iterator[_Statement]):
         statement = next(self._iterator)
         self.count += 1
         return statement
-
-
-@contextmanager
-def atomic_file(path: Path) -> Iterator[IO[bytes]]:
-    """Write a file through a temporary sibling, replaced in one step when all went well."""
-    folder = path.parent if str(path.parent) else Path(".")
-    if path.is_dir():
-        raise OutputError(f"{path}: is a folder; give a file name for --output")
-    if not folder.is_dir():
-        raise OutputError(f"{path}: the folder {folder} does not exist; create it first")
-    import tempfile
-
-    try:
-        fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    except OSError as error:
-        raise OutputError(f"{path}: cannot write here ({error.strerror})") from None
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            yield handle
-            handle.flush()
-            os.fsync(handle.fileno())
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temporary, 0o666 & ~umask)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 class ReportFormat(Enum):

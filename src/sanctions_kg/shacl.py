@@ -64,9 +64,10 @@ def rdf_format(path: Path) -> ox.RdfFormat:
 def syntax_problem(path: Path, error: SyntaxError) -> Problem:
     """The problem of a pyoxigraph syntax error, at its line and column."""
     reason = re.sub(r"^Parser error (at|between) [^:]*: ", "", str(error.msg or error))
+    message = f"RDF syntax error: {reason.rstrip('.')}; fix the file there"
     if error.lineno is None:
-        return Problem(Location(path, 1), f"RDF syntax error: {reason}")
-    return Problem(Location(path, error.lineno, error.offset), f"RDF syntax error: {reason}")
+        return Problem(Location(path, 1), message)
+    return Problem(Location(path, error.lineno, error.offset), message)
 
 
 # --- the shapes graph --------------------------------------------------------------------------
@@ -407,6 +408,22 @@ class _Compiler:
             raise Unsupported(f"a SPARQL target with a subquery ({show_term(target)})")
         return self.prefixes(target) + declarations, "{ " + body + " }"
 
+    def _check_regex(self, shape: Term, pattern: str, options: str) -> None:
+        """InputError naming the shapes files when the engine cannot read an sh:pattern or its
+        sh:flags: REGEX would be an error for every value, and every value would be reported
+        as a violation of the data."""
+        import pyoxigraph as ox
+
+        query = (f'SELECT (BOUND(?ok) AS ?valid) WHERE {{ BIND(REGEX("", {pattern}, {options}) '
+                 "AS ?ok) }")
+        solutions = ox.Store().query(query)
+        assert isinstance(solutions, ox.QuerySolutions)
+        if next(iter(solutions))["valid"] != ox.Literal(True):
+            files = ", ".join(str(path) for path in self.graph.files)
+            raise InputError(f"{files}: the sh:pattern {pattern} (flags {options}) of "
+                             f"{show_term(shape)} is not a valid regular expression; fix the "
+                             "shapes")
+
     def _select_text(self, node: Term, select: Term) -> str:
         """The sh:select text of a SPARQL-based constraint or target; InputError naming the
         shapes files when it is not valid SPARQL (neither engine could run it)."""
@@ -575,6 +592,7 @@ class _Compiler:
             flags = g.one(shape, SH + "flags")
             options = _string(flags.value) if flags is not None else '""'
             pattern = _string(_text(parameter, "an sh:pattern"))
+            self._check_regex(shape, pattern, options)
             return f"(!isBlank({var}) && REGEX(STR({var}), {pattern}, {options}))"
         if key == "languageIn":
             tags = [_text(t, "an sh:languageIn tag").lower() for t in g.items(parameter)]

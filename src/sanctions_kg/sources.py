@@ -89,6 +89,9 @@ def read_text(path: Path, *, display: Path | None = None) -> str:
         raise InputError(
             Problem(Location(shown, 1), f"cannot read the file ({error.strerror})")
         ) from None
+    if path.is_dir():
+        raise InputError(Problem(shown, "is a folder, not a file; put a file there, or move "
+                                        "the folder out of the data folder"))
     if size > MAX_FILE_BYTES:
         raise InputError(
             Problem(

@@ -471,14 +471,26 @@ def pyshacl_raw_results(report: Any) -> list[RawResult]:
 
 def run_pyshacl(database: ox.Store, graph: ShapesGraph) -> list[RawResult]:
     """Validate with pySHACL (the reference engine): no inference, SHACL-AF enabled."""
-    import pyshacl
+    import logging
 
-    _, report, text = pyshacl.validate(
-        rdflib_dataset(database), shacl_graph=rdflib_shapes(graph), inference="none",
-        advanced=True,
-    )
+    import pyshacl
+    from pyshacl.errors import ReportableRuntimeError
+
+    files = ", ".join(str(path) for path in graph.files)
+    # pySHACL prints what it raises on its own logger too; the error below says it once.
+    log = logging.getLogger("pyshacl-validate")
+    was_disabled, log.disabled = log.disabled, True
+    try:
+        _, report, text = pyshacl.validate(
+            rdflib_dataset(database), shacl_graph=rdflib_shapes(graph), inference="none",
+            advanced=True,
+        )
+    except ReportableRuntimeError as error:  # a shape's parameter pySHACL cannot load
+        reason = (str(error.message).strip().splitlines() or [""])[0].removesuffix(".")
+        raise InputError(f"{files}: the shapes cannot be used: {reason}; fix the shapes") from None
+    finally:
+        log.disabled = was_disabled
     if not hasattr(report, "subjects"):  # a ValidationFailure: the shapes cannot be used
-        files = ", ".join(str(path) for path in graph.files)
         reason = str(text).removeprefix("Validation Failure - ").rstrip(".")
         raise InputError(f"{files}: the shapes cannot be used: {reason}; fix the shapes")
     return pyshacl_raw_results(report)
