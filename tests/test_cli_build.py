@@ -117,9 +117,12 @@ def test_a_failed_build_leaves_no_trace_of_the_store_folder_it_created(
 def test_a_failed_build_removes_new_folders_on_a_path_with_a_parent_step(
         tmp_path: Path, data_copy: Path) -> None:
     store = tmp_path / "new" / ".." / "store"  # "new" is made only to be stepped out of
-    result = run_cli("build", "--data", broken_data(data_copy), "--out", tmp_path / "out",
-                     "--store", store)
+    data = broken_data(data_copy)
+    before = run_cli("build", "--data", data, "--out", tmp_path / "out", "--store",
+                     tmp_path / "store")  # the same data, on a plain new path
+    result = run_cli("build", "--data", data, "--out", tmp_path / "out", "--store", store)
     assert result.code == 2
+    assert "YAML syntax error" in result.stderr and result.stderr == before.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["data"]
 
 
@@ -333,3 +336,20 @@ def test_the_bundled_corpus_is_named_as_seen_from_the_working_folder(tmp_path: P
     assert result.code == 0, result.stderr
     sourcemap = json.loads((tmp_path / "out" / "sanctions-kg.sourcemap.json").read_text())
     assert sourcemap["data"] == "data"
+
+
+def test_build_counts_its_info_results_and_shows_warnings_in_full(
+        tmp_path: Path, data_copy: Path) -> None:
+    """Hints (one per reference entity without a Wikidata link) would flood a large build."""
+    organisations = data_copy / "reference" / "organisations.yaml"
+    text = organisations.read_text(encoding="utf-8")
+    link = '    sameAs: ["http://www.wikidata.org/entity/Q485207"]\n'
+    assert link in text
+    organisations.write_text(text.replace(link, "", 1), encoding="utf-8")
+    result = run_cli("build", "--data", data_copy, "--out", tmp_path / "out",
+                     "--store", tmp_path / "store")
+    assert result.code == 0, result.stderr
+    assert result.stderr == "1 info result (hints) not shown; `sanctions-kg validate` lists them\n"
+    assert result.stdout.splitlines()[-1] == "Validation passed: 0 violations, 0 warnings, 1 info"
+    shown = run_cli("validate", "--store", tmp_path / "store")
+    assert "InternationalOrganisationShape" in shown.stdout

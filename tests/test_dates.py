@@ -112,6 +112,10 @@ KEPT = [
     ("it may be signed next week", (None, "2022-09-19", "2022-09-25")),
     ("signed by Putin on Thursday", ("2022-09-15", None, None)),
     ("since Thursday", ("2022-09-15", None, None)),
+    # a possessive is not a decade; "Post" is not a prefix
+    ("the G20's summit on Thursday", ("2022-09-15", None, None)),
+    ("the 2018 deal's terms, signed in 2018", ("2018", None, None)),
+    ("told the Washington Post on Thursday", ("2022-09-15", None, None)),
     *[(day, (f"2022-09-{12 + n}", None, None)) for n, day in enumerate(calendar.day_name)],
     *[(f"said in a tweet {day}", (f"2022-09-{12 + n}", None, None))
       for n, day in enumerate(calendar.day_name)],
@@ -185,7 +189,10 @@ REFUSED = [
     "three years after 2018", "between 2018 and 2020", "through 2019", "within 30 days",
     "following Thursday's meeting", "the previous year", "in the past year",
     "in the coming weeks", "on the eve of Thursday's summit", "on the anniversary of 2018",
-    "pre-2019", "post-2019",
+    "pre-2019", "post-2019", "in the post-2018 order",
+    # a month whose year is not said; last/next before a month that is also a word
+    "has signed in September", "recently, in March", "last May", "next March",
+    "in the 90s",
     # approximations, negations, alternatives, conditions
     "around 2019", "about 2019", "circa 2019", "never in 2019", "did not happen Thursday",
     "didn't sign until Friday", "has not yet been delivered", "no deal in 2019",

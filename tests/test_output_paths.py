@@ -219,3 +219,30 @@ def test_standard_output_that_works_is_unchanged(seed_build: Built) -> None:
     done = run_cli("query", "--name", "raisi-claims", "--format", "csv",
                    "--store", seed_build.store)
     assert done.code == 0 and done.stdout.startswith("speaker,date,")
+
+
+@writers
+def test_a_replaced_file_keeps_its_mode(tmp_path: Path, writer: str) -> None:
+    write, content, _ = WRITERS[writer]
+    private = tmp_path / "private.out"
+    private.write_text("old")
+    private.chmod(0o600)
+    write(private)
+    assert private.read_bytes() == content()
+    assert stat.S_IMODE(private.stat().st_mode) == 0o600
+
+
+def test_output_to_dev_stdout_appends_to_the_file_stdout_appends_to(
+        seed_build: Built, tmp_path: Path) -> None:
+    """``--output /dev/stdout >> log``: a rename would have replaced the log."""
+    log = tmp_path / "log"
+    log.write_bytes(b"old line\n")
+    command = [CLI, "export", "--store", seed_build.store, "--format", "nquads",
+               "--output", "/dev/stdout"]
+    with log.open("ab") as appended:
+        done = subprocess.run(command, stdout=appended, stderr=subprocess.PIPE, text=True,
+                              timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    piped = subprocess.run(command, capture_output=True, timeout=120, check=False)
+    assert piped.returncode == 0 and piped.stdout.count(b"\n") > 1000  # a pipe is written too
+    assert log.read_bytes() == b"old line\n" + piped.stdout

@@ -152,6 +152,7 @@ def test_a_bare_slug_takes_the_folder_of_the_default(
 
 @pytest.mark.parametrize(("default", "given"),
                          [("skg:Trade", "Sanction"), ("state/iran", ".."),
+                          ("agreement/some-article/jcpoa", "iran"),
                           ("state/iran", ".hidden"), ("state/iran", "two words")])
 def test_a_bare_word_without_an_id_path_default_is_refused(
         tmp_path: Path, default: str, given: str) -> None:

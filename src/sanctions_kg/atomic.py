@@ -18,6 +18,7 @@ import errno
 import fcntl
 import io
 import os
+import re
 import shutil
 import signal
 import stat
@@ -207,17 +208,21 @@ def output_file(path: Path, *, what: str) -> Iterator[IO[bytes]]:
     step once everything is written and on disk: a failure leaves the old file (or none) and no
     temporary file. A symbolic link is followed, so the file it points to is replaced and the
     link stays. A FIFO, a character device (``/dev/null``) or another special file would be
-    destroyed by a rename, so it is opened and written into directly: there, atomicity cannot
-    apply. Raises :class:`OutputError` (naming ``path``) when the file cannot be written.
+    destroyed by a rename, so it is opened and written into directly, as ``/dev/stdout`` and
+    ``/dev/fd/N`` are (through a copy of the descriptor): there, atomicity cannot apply. A
+    replaced file keeps its mode. Raises :class:`OutputError` (naming ``path``) when the file
+    cannot be written.
     """
-    destination = _destination(path)
+    inherited = _inherited_descriptor(path)
+    destination = path if inherited is not None else _destination(path)
     try:
-        special = not stat.S_ISREG(os.stat(destination).st_mode)
+        mode: int | None = os.stat(destination).st_mode
     except FileNotFoundError:
-        special = False
-    if special:
+        mode = None
+    if inherited is not None or (mode is not None and not stat.S_ISREG(mode)):
         with _failing(path, what, OSError):
-            descriptor = os.open(destination, os.O_WRONLY)
+            descriptor = (os.dup(inherited) if inherited is not None
+                          else os.open(destination, os.O_WRONLY))
         handle = io.BufferedWriter(CheckedFile(descriptor, "wb"))
         try:
             with _failing(path, what, WriteError, BrokenPipeError):
@@ -230,8 +235,8 @@ def output_file(path: Path, *, what: str) -> Iterator[IO[bytes]]:
         descriptor, temporary = tempfile.mkstemp(
             prefix=f".{destination.name}.", suffix=".tmp", dir=destination.parent
         )
-    except OSError as error:
-        raise OutputError(f"{path}: cannot write here ({error.strerror})") from None
+    except OSError as error:  # named where it is: a link may lead to another folder
+        raise OutputError(f"{destination}: cannot write here ({error.strerror})") from None
     handle = io.BufferedWriter(CheckedFile(descriptor, "wb"))
     try:
         with _failing(path, what, WriteError, BrokenPipeError):
@@ -240,9 +245,12 @@ def output_file(path: Path, *, what: str) -> Iterator[IO[bytes]]:
         with _failing(path, what, OSError):
             os.fsync(handle.fileno())
             handle.close()
-            umask = os.umask(0)
-            os.umask(umask)
-            os.chmod(temporary, 0o666 & ~umask)
+            if mode is None:  # a new file gets the usual mode
+                umask = os.umask(0)
+                os.umask(umask)
+                os.chmod(temporary, 0o666 & ~umask)
+            else:  # a replaced file keeps its own (a private report stays private)
+                os.chmod(temporary, stat.S_IMODE(mode))
             os.replace(temporary, destination)
     except BaseException:
         _close(handle)
@@ -267,6 +275,20 @@ def _close(handle: IO[bytes]) -> None:
     """Close a file after a failure: what is still buffered is dropped."""
     with contextlib.suppress(OSError):
         handle.close()
+
+
+_INHERITED = re.compile(r"^/dev/(?:(stdout)|(stderr)|fd/(\d+))$|^/proc/self/fd/(\d+)$")
+
+
+def _inherited_descriptor(path: Path) -> int | None:
+    """The descriptor ``/dev/stdout``, ``/dev/fd/N`` or ``/proc/self/fd/N`` names: written
+    through a copy of it, so that ``--output /dev/stdout >> log`` appends to the log (a
+    rename would replace it) and a pipe is written (its link leads to no file)."""
+    match = _INHERITED.match(str(path))
+    if match is None:
+        return None
+    stdout, stderr, number, proc = match.groups()
+    return 1 if stdout else 2 if stderr else int(number or proc)
 
 
 def _destination(path: Path) -> Path:

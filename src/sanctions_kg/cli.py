@@ -15,7 +15,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from typer.core import TyperCommand
@@ -30,6 +30,9 @@ from .results import (
     counted,
 )
 from .severity import Severity
+
+if TYPE_CHECKING:
+    from .validation import ValidationReport
 
 app = typer.Typer(
     name="sanctions-kg",
@@ -151,8 +154,8 @@ def build(
     )
     with _ProgressBar() as progress:
         summary = run_build(options, progress=progress)
-    if summary.report is not None and summary.report.results:
-        typer.echo(str(summary.report), err=True)  # warnings and hints do not stop a build
+    if summary.report is not None:  # warnings and hints do not stop a build
+        _tell_results(summary.report)
     typer.echo(
         f"Built {counted(summary.articles, 'article')}: {summary.entities} entities, "
         f"{summary.facts} facts, {summary.claims} claims, {summary.triples} triples in "
@@ -178,6 +181,18 @@ def build(
     else:
         verdict = summary.report.summary_line()
         typer.echo(verdict[0].upper() + verdict[1:])
+
+
+def _tell_results(report: ValidationReport) -> None:
+    """The warnings of a build in full, on stderr; its info results (hints, one per reference
+    entity without a Wikidata link, thousands in a large corpus) only counted."""
+    shown = report.at_or_above(Severity.WARNING)
+    if shown.results:
+        typer.echo(str(shown), err=True)
+    hints = len(report.results) - len(shown.results)
+    if hints:
+        typer.echo(f"{counted(hints, 'info result')} (hints) not shown; `sanctions-kg validate` "
+                   "lists them", err=True)
 
 
 @app.command()

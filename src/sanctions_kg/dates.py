@@ -139,11 +139,16 @@ _WEAK_MONTHS = {"may": 5, "march": 3, "jan": 1, "feb": 2, "mar": 3, "apr": 4, "j
                 "aug": 8, "sep": 9, "sept": 9, "oct": 10, "nov": 11, "dec": 12}
 _MONTHS = {name.lower(): index for index, name in enumerate(calendar.month_name)
            if name and name.lower() not in _WEAK_MONTHS}
+#: Not "by" ("by May" is as often Theresa May), nor "this" ("this may happen"). After last or
+#: next the word is a month, so that "last May" is refused as "last September" is.
 _MONTH_CUES = frozenset({"in", "of", "on", "since", "from", "during", "early", "mid", "late",
-                         "by"})
+                         "last", "next"})
 _TOKEN = re.compile(r"[a-z\d]+")  # G20 and Q3 are words; 23rd, 3pm and 1990s numbers
 _YEAR = re.compile(r"1[89]\d\d|2\d\d\d")
-_DECADE = re.compile(r"\d'?s\b|'\d\d\b")  # 1990s, 1990's, '90s, '90
+#: 1990s, 1990's, '90s, 90s, '90; not a possessive (2018's, G20's).
+_DECADE = re.compile(r"\b(?:\d\d)?\d0'?s\b|'\d\d\b")
+#: A prefix of a date: pre-2019, post-war (as words they are common: "the Washington Post").
+_PREFIXED = re.compile(r"\b(?:pre|post)-")
 _NEGATION = re.compile(r"n't\b")
 _TWO_DAYS = re.compile(r"\bday (before yesterday|after tomorrow)\b")
 #: Words that make the date a bound, an offset from another event, an approximation, a
@@ -152,7 +157,7 @@ _CHANGES_MEANING = frozenset({
     "before", "until", "till", "til", "after", "afterwards", "afterward", "prior", "ago",
     "earlier", "later", "between", "through", "thru", "throughout", "within", "beyond", "ahead",
     "pending", "following", "preceding", "previous", "past", "coming", "upcoming", "subsequent",
-    "eve", "anniversary", "pre", "post",
+    "eve", "anniversary",
     "around", "about", "circa", "approximately", "roughly", "nearly", "almost",
     "not", "never", "no", "nor", "neither",
     "or", "either", "if", "unless", "whether", "maybe", "perhaps", "possibly", "probably",
@@ -227,15 +232,29 @@ def _nearest_weekday(published: dt.date, weekday: int, direction: int) -> dt.dat
     return nearest if nearest == in_week else None
 
 
-def _anchors(words: list[str], published: dt.date) -> tuple[set[tuple[str, int]], set[int]]:
-    """The dates the words name, as (kind, number) pairs, and the months they name.
+class _Kind(Enum):
+    """What the number of an :class:`_Anchor` counts."""
 
-    Kinds: ``year`` (a four-digit year), ``years`` (offset of last/this/next year), ``weeks``
-    (offset of last/this/next week), ``days`` (offset of today, yesterday…), ``weekday`` (in
-    the publication's week), ``ordinal`` (a day, from last/next weekday). Raises ValueError for
-    a word or form whose meaning the keyword reading would change.
-    """
-    anchors: set[tuple[str, int]] = set()
+    YEAR = "a four-digit year"
+    YEARS = "an offset in years (last, this, next year)"
+    WEEKS = "an offset in weeks (last, this, next week)"
+    DAYS = "an offset in days (today, yesterday…)"
+    WEEKDAY = "a day of the publication's week (0 is Monday)"
+    ORDINAL = "a day, as a proleptic Gregorian ordinal (last or next Friday)"
+
+
+@dataclass(frozen=True)
+class _Anchor:
+    """A date the words of an expression name."""
+
+    kind: _Kind
+    number: int
+
+
+def _anchors(words: list[str], published: dt.date) -> tuple[set[_Anchor], set[int]]:
+    """The dates the words name, and the months they name. Raises ValueError for a word or
+    form whose meaning the keyword reading would change."""
+    anchors: set[_Anchor] = set()
     months: set[int] = set()
     for index, word in enumerate(words):
         before = words[index - 1] if index else ""
@@ -243,22 +262,22 @@ def _anchors(words: list[str], published: dt.date) -> tuple[set[tuple[str, int]]
         if word[0].isdigit():
             if not _YEAR.fullmatch(word):  # a day of the month, a count, 23rd, 3pm, '19
                 raise ValueError(word)
-            anchors.add(("year", int(word)))
+            anchors.add(_Anchor(_Kind.YEAR, int(word)))
         elif (month := _month(words, index)) is not None:
             months.add(month)
         elif word in _WEEKDAYS and before not in _RELATIVE:
-            anchors.add(("weekday", _WEEKDAYS[word]))
+            anchors.add(_Anchor(_Kind.WEEKDAY, _WEEKDAYS[word]))
         elif word in _RELATIVE_DAYS:
-            anchors.add(("days", _RELATIVE_DAYS[word]))
+            anchors.add(_Anchor(_Kind.DAYS, _RELATIVE_DAYS[word]))
         elif word in _RELATIVE and after in {"week", "year"} and before != "the":
-            anchors.add((after + "s", _RELATIVE[word]))
+            anchors.add(_Anchor(_Kind.WEEKS if after == "week" else _Kind.YEARS, _RELATIVE[word]))
         elif word in {"last", "next"} and after in _WEEKDAYS and before != "the" and (
             words[index + 2:index + 3] != ["of"]
         ):
             day = _nearest_weekday(published, _WEEKDAYS[after], _RELATIVE[word])
             if day is None:
                 raise ValueError(word)
-            anchors.add(("ordinal", day.toordinal()))
+            anchors.add(_Anchor(_Kind.ORDINAL, day.toordinal()))
         elif word in {*_RELATIVE, "that", "same"} and (
             after in _PERIODS or after in _WEEKDAYS or _month(words, index + 1) is not None
         ):
@@ -272,7 +291,7 @@ def _words(expression: str) -> list[str]:
     """The lower-case words and numbers of an expression; ValueError when it holds a decade, a
     negation or a word that changes the meaning of the date."""
     text = expression.lower().replace("\u2019", "'").replace("\u2018", "'")
-    if _DECADE.search(text) or _NEGATION.search(text):
+    if _DECADE.search(text) or _NEGATION.search(text) or _PREFIXED.search(text):
         raise ValueError(text)
     words = _TOKEN.findall(text)
     text = _TWO_DAYS.sub(lambda m: "day" + m[1].replace(" ", ""), " ".join(words))
@@ -300,7 +319,8 @@ def resolve(expression: str, published: dt.date) -> DateSpec:
       2018`` are 2018), with at most one month name: ``last year … in September``, ``May
       2021``. ``May``, ``March`` and abbreviations (``Sept``, ``Jan``…) are a month only next
       to a number or after ``in``, ``of``, ``on``, ``since``, ``from``, ``during``, ``early``,
-      ``mid``, ``late`` or ``by`` (``it may``, ``Jan Lipavský`` are not). Words inside the
+      ``mid``, ``late``, ``last`` or ``next`` (``it may``, ``by May``, ``Jan Lipavský`` are
+      not). A month without a year is refused. Words inside the
       period (``early``, ``mid-``, ``late``, ``end of``) keep the whole period;
     - with none of these, ``recent``, ``recently``, ``already``, ``has``, ``have`` or ``former``:
       on or before the publication (latest), unless a future or modal word (``will``, ``may``,
@@ -337,26 +357,29 @@ def resolve(expression: str, published: dt.date) -> DateSpec:
     month = next(iter(months), None)
     monday = published - dt.timedelta(days=published.weekday())
     if not anchors:
+        if months:  # "has signed in September": which year's September is not said
+            raise _refused(expression)
         modal = any(w in _FUTURE and _month(words, i) is None for i, w in enumerate(words))
         if _BEFORE_PUBLICATION & set(words) and not modal:
             return DateSpec(latest=PartialDate.of(published), expression=expression)
         raise _refused(expression)
-    kind, number = anchors.pop()
-    if kind in {"year", "years"}:
-        year = number if kind == "year" else published.year + number
+    anchor = anchors.pop()
+    kind, number = anchor.kind, anchor.number
+    if kind in (_Kind.YEAR, _Kind.YEARS):
+        year = number if kind is _Kind.YEAR else published.year + number
         return DateSpec(value=PartialDate(year, month), expression=expression)
     if month is not None:
         raise _refused(expression)
-    if kind == "weeks":
+    if kind is _Kind.WEEKS:
         start = monday + dt.timedelta(weeks=number)
         return DateSpec(
             earliest=PartialDate.of(start),
             latest=PartialDate.of(start + dt.timedelta(days=6)),
             expression=expression,
         )
-    if kind == "days":
+    if kind is _Kind.DAYS:
         day = published + dt.timedelta(days=number)
-    elif kind == "weekday":
+    elif kind is _Kind.WEEKDAY:
         day = monday + dt.timedelta(days=number)
     else:
         day = dt.date.fromordinal(number)

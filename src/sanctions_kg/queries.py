@@ -428,10 +428,12 @@ _SLUG = re.compile(r"^[A-Za-z0-9_~%\-][A-Za-z0-9._~%\-]*$")
 
 
 def _in_default_folder(text: str, default: str) -> str:
-    """A bare slug given to an ``iri`` parameter whose default is an id path means the id of
-    that slug in the default's folder: ``iran`` for a default ``state/russia`` is ``state/iran``."""
+    """A bare slug given to an ``iri`` parameter whose default is an id path of one folder means
+    the id of that slug in the default's folder: ``iran`` for a default ``state/russia`` is
+    ``state/iran``. Not under a deeper default (``agreement/<article>/<fact>``): there a slug
+    names a fact of one article, rarely what was meant."""
     slug = text.strip()
-    if _SLUG.match(slug) and _ID_PATH.match(default):
+    if _SLUG.match(slug) and _ID_PATH.match(default) and default.count("/") == 1:
         return default.rsplit("/", 1)[0] + "/" + slug
     return text
 

@@ -279,6 +279,24 @@ def _text(term: Term, what: str) -> str:
     return term.value
 
 
+def _python_regex_compiles(pattern: str, flags: str | None) -> bool:
+    """Whether Python's ``re`` reads the pattern with the XPath flags (i, s, m, x, q)."""
+    table = {"i": re.IGNORECASE, "s": re.DOTALL, "m": re.MULTILINE, "x": re.VERBOSE}
+    value = 0
+    for flag in flags or "":
+        if flag == "q":
+            pattern = re.escape(pattern)
+        elif flag in table:
+            value |= table[flag]
+        else:
+            return False
+    try:
+        re.compile(pattern, value)
+    except re.error:
+        return False
+    return True
+
+
 def _integer(term: Term, what: str) -> int:
     try:
         return int(_text(term, what))
@@ -408,21 +426,28 @@ class _Compiler:
             raise Unsupported(f"a SPARQL target with a subquery ({show_term(target)})")
         return self.prefixes(target) + declarations, "{ " + body + " }"
 
-    def _check_regex(self, shape: Term, pattern: str, options: str) -> None:
-        """InputError naming the shapes files when the engine cannot read an sh:pattern or its
-        sh:flags: REGEX would be an error for every value, and every value would be reported
-        as a violation of the data."""
+    def _check_regex(self, shape: Term, pattern: str, flags: str | None) -> None:
+        """Whether the engine can run an sh:pattern with its sh:flags (a REGEX it cannot read is
+        an error for every value, and every value would be reported as a violation of the data).
+        One it cannot read but Python's ``re`` can (back-references, which the XPath syntax of
+        SHACL allows) is left to pySHACL: Unsupported. One neither reads is an InputError
+        naming the shapes files."""
         import pyoxigraph as ox
 
-        query = (f'SELECT (BOUND(?ok) AS ?valid) WHERE {{ BIND(REGEX("", {pattern}, {options}) '
-                 "AS ?ok) }")
+        options = _string(flags) if flags is not None else '""'
+        query = (f'SELECT (BOUND(?ok) AS ?valid) WHERE {{ BIND(REGEX("", {_string(pattern)}, '
+                 f"{options}) AS ?ok) }}")
         solutions = ox.Store().query(query)
         assert isinstance(solutions, ox.QuerySolutions)
-        if next(iter(solutions))["valid"] != ox.Literal(True):
-            files = ", ".join(str(path) for path in self.graph.files)
-            raise InputError(f"{files}: the sh:pattern {pattern} (flags {options}) of "
-                             f"{show_term(shape)} is not a valid regular expression; fix the "
-                             "shapes")
+        if next(iter(solutions))["valid"] == ox.Literal(True):
+            return
+        if _python_regex_compiles(pattern, flags):
+            raise Unsupported(f"the sh:pattern {_string(pattern)} of {show_term(shape)}, which "
+                              "the engine's regular expressions cannot run")
+        files = ", ".join(str(path) for path in self.graph.files)
+        with_flags = f" (flags {options})" if flags else ""
+        raise InputError(f"{files}: the sh:pattern {_string(pattern)}{with_flags} of "
+                         f"{show_term(shape)} is not a valid regular expression; fix the shapes")
 
     def _select_text(self, node: Term, select: Term) -> str:
         """The sh:select text of a SPARQL-based constraint or target; InputError naming the
@@ -590,9 +615,11 @@ class _Compiler:
             return kinds[kind]
         if key == "pattern":
             flags = g.one(shape, SH + "flags")
-            options = _string(flags.value) if flags is not None else '""'
-            pattern = _string(_text(parameter, "an sh:pattern"))
-            self._check_regex(shape, pattern, options)
+            raw_flags = flags.value if flags is not None else None
+            raw_pattern = _text(parameter, "an sh:pattern")
+            self._check_regex(shape, raw_pattern, raw_flags)
+            options = _string(raw_flags) if raw_flags is not None else '""'
+            pattern = _string(raw_pattern)
             return f"(!isBlank({var}) && REGEX(STR({var}), {pattern}, {options}))"
         if key == "languageIn":
             tags = [_text(t, "an sh:languageIn tag").lower() for t in g.items(parameter)]

@@ -114,6 +114,12 @@ class ValidationReport:
         verdict = "failed" if self.count_at_or_above(fail_on) else "passed"
         return f"validation {verdict}: {self.counts_line()}"
 
+    def at_or_above(self, severity: Severity) -> ValidationReport:
+        """The same report with only the results at least as severe as ``severity``."""
+        from dataclasses import replace
+
+        return replace(self, results=tuple(r for r in self.results if r.severity >= severity))
+
     def __str__(self) -> str:
         from .reports import render
 
