@@ -52,12 +52,10 @@ class InputError(SanctionsKGError):
         if isinstance(problems, Problem):
             problems = [problems]
         self.problems: list[Problem] = (
-            _in_reading_order(problems) if isinstance(problems, list) else []
+            [] if isinstance(problems, str) else _in_reading_order(problems)
         )
-        if isinstance(problems, list):
-            problems = self.problems
-        text = problems if isinstance(problems, str) else "\n".join(str(p) for p in problems)
-        super().__init__(text)
+        super().__init__(problems if isinstance(problems, str)
+                         else "\n".join(str(p) for p in self.problems))
 
 
 def shown(path: Path) -> Path:

@@ -184,15 +184,6 @@ def _index_unique(records: Iterable[Record], problems: _Problems) -> dict[str, R
 # --- reference files -------------------------------------------------------------------------
 
 
-def load_reference_file(path: Path, schema: Schema) -> list[Record]:
-    """Load one reference file (``entities:`` list); InputError lists its problems."""
-    problems = _Problems()
-    records = _reference_file(path, schema, problems, set())
-    if records is None or problems.items:
-        raise InputError(problems.items)
-    return records
-
-
 def _reference_file(
     path: Path, schema: Schema, problems: _Problems, unusable: set[str]
 ) -> list[Record] | None:
@@ -226,8 +217,6 @@ def _load_entity(
         return None
     ident, type_ = _id_and_type(node, mapping, schema, problems, unusable, default_type=None)
     if ident is None or type_ is None:
-        if ident is not None:
-            unusable.add(ident)
         return None
     fields = _fields(mapping, ENTITY_RESERVED, schema, problems, published=None)
     country = None
@@ -429,8 +418,6 @@ def _load_fact(
                      "needs the words of the article that support it")
     contents = tuple(_contents(mapping.get("content"), schema, problems, published))
     if ident is None or type_ is None:
-        if ident is not None:
-            unusable.add(ident)
         return None
     return Record(
         id=ident,
@@ -554,8 +541,10 @@ def _id_and_type(
     *,
     default_type: str | None,
 ) -> tuple[str | None, str | None]:
-    """The entry's id and type, None for one that is missing or wrong. A malformed id puts its
-    kebab-case form in ``unusable``: the references to that form are the ones it was meant for."""
+    """The entry's id and type, None for one that is missing or wrong. An entry that cannot be
+    loaded puts its id in ``unusable`` (its problem is reported here, not where it is named): a
+    valid id without a valid type, or the kebab-case form of a malformed id, the one the
+    references to it were meant for."""
     ident = _required_string(node, mapping, "id", problems)
     if ident is not None and not ID_PATTERN.match(ident):
         message, kebab = _not_kebab(ident)
@@ -573,6 +562,8 @@ def _id_and_type(
             f"unknown type '{type_}'; use a class of the ontology",
         )
         type_ = None
+    if ident is not None and type_ is None:
+        unusable.add(ident)
     return ident, type_
 
 

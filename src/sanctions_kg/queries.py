@@ -1049,8 +1049,6 @@ def _expire(message: str) -> None:
 # --- Helpers --------------------------------------------------------------------------------
 
 
-
-
 def _escape(text: str) -> str:
     return (text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
             .replace("\r", "\\r").replace("\t", "\\t"))

@@ -91,6 +91,11 @@ class ShapesGraph:
         for subject, predicate, obj in self.triples:
             self.index.setdefault(subject, {}).setdefault(predicate.value, []).append(obj)
 
+    @property
+    def names(self) -> str:
+        """The shapes files, comma-separated: where an error in the shapes is."""
+        return ", ".join(str(path) for path in self.files)
+
     def objects(self, subject: Term, predicate: str) -> list[Term]:
         return self.index.get(subject, {}).get(predicate, [])
 
@@ -444,7 +449,7 @@ class _Compiler:
         if _python_regex_compiles(pattern, flags):
             raise Unsupported(f"the sh:pattern {_string(pattern)} of {show_term(shape)}, which "
                               "the engine's regular expressions cannot run")
-        files = ", ".join(str(path) for path in self.graph.files)
+        files = self.graph.names
         with_flags = f" (flags {options})" if flags else ""
         raise InputError(f"{files}: the sh:pattern {_string(pattern)}{with_flags} of "
                          f"{show_term(shape)} is not a valid regular expression; fix the shapes")
@@ -460,7 +465,7 @@ class _Compiler:
         try:  # parsed only: nothing is evaluated on an empty store
             ox.Store().query("\n".join([*self.prefixes(node), text]))
         except SyntaxError as error:
-            files = ", ".join(str(path) for path in self.graph.files)
+            files = self.graph.names
             raise InputError(f"{files}: the sh:select of {show_term(node)} is not valid SPARQL "
                              f"({one_line(str(error))}); fix the shapes") from None
         return text

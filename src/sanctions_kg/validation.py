@@ -482,7 +482,7 @@ def run_pyshacl(database: ox.Store, graph: ShapesGraph) -> list[RawResult]:
     import pyshacl
     from pyshacl.errors import ReportableRuntimeError
 
-    files = ", ".join(str(path) for path in graph.files)
+    files = graph.names
     # pySHACL prints what it raises on its own logger too; the error below says it once.
     log = logging.getLogger("pyshacl-validate")
     was_disabled, log.disabled = log.disabled, True
