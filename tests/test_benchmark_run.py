@@ -196,3 +196,30 @@ def test_a_process_too_short_to_sample_is_not_blamed_on_a_missing_proc() -> None
         "validate: process tree memory not sampled (it ended before the first sample)")
     assert runner._tree_note("validate", [sampled]).startswith(
         "validate: peak PSS of the whole process tree 280 MB")
+
+
+QUERY_TARGET = "every named query p50 < 100 ms at 10,000 articles"
+
+
+@pytest.mark.parametrize(("p50", "rows", "figure", "verdict"), [
+    ({"q-a": 20.0, "q-b": 150.0}, {"q-a": 3, "q-b": 12_345},
+     "slowest 150.0 ms (q-b, 12,345 rows); 1 of 2 under 100 ms", "missed"),
+    ({"q-a": 20.0, "q-b": 99.0}, {"q-a": 3, "q-b": 40},
+     "slowest 99.0 ms (q-b, 40 rows); 2 of 2 under 100 ms", "met"),
+    ({"q-a": 20.0, "q-b": 150.0}, None,  # a run from before rows were recorded
+     "slowest 150.0 ms (q-b); 1 of 2 under 100 ms", "missed"),
+])
+def test_the_query_target_names_the_slowest_its_rows_and_how_many_are_under(
+        p50: dict[str, float], rows: dict[str, int] | None, figure: str, verdict: str) -> None:
+    document = _document(_run(10000, query_p50_ms=p50, query_rows=rows))
+    assert _target(document, QUERY_TARGET) == (figure, verdict)
+
+
+def test_the_named_query_table_shows_the_rows_each_query_returned() -> None:
+    document = _document(_run(1000, query_rows={"q-a": 1234, "q-b": None}),
+                         _run(10000, query_rows={"q-a": 12_340, "q-b": 7}))
+    lines = runner.markdown(document).splitlines()
+    assert "| query | 1000 ours | 1000 rows | 1000 rdflib | 10000 ours | 10000 rows | " \
+           "10000 rdflib |" in lines
+    assert "| q-a | 1.0 | 1,234 | 100.0 | 1.0 | 12,340 | 100.0 |" in lines
+    assert "| q-b | 2.0 | – | 100.0 | 2.0 | 7 | 100.0 |" in lines
