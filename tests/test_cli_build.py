@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from pathlib import Path
@@ -26,6 +27,11 @@ def test_build_prints_a_summary(tmp_path: Path) -> None:
         assert (tmp_path / "out" / name).stat().st_size > 0
     assert result.stdout.splitlines()[-1] == ("Not validated (--no-validate); check the store with "
                                               "`sanctions-kg validate`")
+    graphs = [line.split()[1] for line in result.stdout.splitlines()
+              if re.fullmatch(r"\s+\d+\s+https://\S+", line)]
+    stats = run_cli("stats", "--store", tmp_path / "store", "--format", "json")
+    listed = [item["graph"] for item in json.loads(stats.stdout)["graphs"]]
+    assert graphs == listed == sorted(listed)  # the same order as `stats`
 
 
 def test_a_validated_build_says_so(tmp_path: Path) -> None:

@@ -358,9 +358,8 @@ def test_a_folder_as_the_query_file(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("make", "reason"),
     [(lambda path: path.symlink_to("/proc/self/mem"), "Input/output error"),  # kernel refuses
-     (lambda path: path.write_bytes("ASK { ?s ?p 'caf\xe9' }".encode("latin-1")),
-      "byte 0xe9 at offset 16 is not UTF-8")],
-    ids=["unreadable", "not-utf8"],
+     ],
+    ids=["unreadable"],
 )
 def test_a_query_file_that_cannot_be_read_gives_the_reason_in_words(
         tmp_path: Path, make: Callable[[Path], object], reason: str) -> None:
@@ -368,6 +367,19 @@ def test_a_query_file_that_cannot_be_read_gives_the_reason_in_words(
     result = run_cli("query", "--file", "query.rq", cwd=tmp_path)
     assert (result.code, result.stdout) == (2, "")
     assert result.stderr == f"error: query.rq: cannot read the query file ({reason})\n"
+
+
+@pytest.mark.parametrize(("content", "place"), [
+    ("ASK { ?s ?p 'caf\xe9' }".encode("latin-1"), "query.rq:1: byte 0xe9 at offset 16"),
+    # the byte order mark's 3 bytes are counted
+    (b"\xef\xbb\xbfASK {\n ?s ?p 'caf\xe9' }", "query.rq:2: byte 0xe9 at offset 20"),
+], ids=["first-line", "after-a-byte-order-mark"])
+def test_a_query_file_not_in_utf8_names_the_line_and_the_byte(
+        tmp_path: Path, content: bytes, place: str) -> None:
+    (tmp_path / "query.rq").write_bytes(content)
+    result = run_cli("query", "--file", "query.rq", cwd=tmp_path)
+    assert (result.code, result.stdout) == (2, "")
+    assert result.stderr == f"error: {place} is not UTF-8; save the file as UTF-8\n"
 
 
 def test_query_from_stdin(seed_build: Built) -> None:

@@ -763,9 +763,10 @@ def _query_file_is_a_folder(c: Context) -> Outcome:
 
 
 @produces("error: <file>: cannot read the query file (<reason>)")
-def _query_file_not_utf8(c: Context) -> Outcome:
-    latin1 = "ASK { ?s ?p 'caf\xe9' }".encode("latin-1")
-    return c.cli("query", "--file", c.write("latin1.rq", latin1))
+def _query_file_unreadable(c: Context) -> Outcome:
+    link = c.tmp / "query.rq"
+    link.symlink_to("/proc/self/mem")  # the kernel refuses to read it: an I/O error
+    return c.cli("query", "--file", link)
 
 
 @produces("error: give --store or --endpoint, not both")
@@ -1270,6 +1271,11 @@ def _not_a_choice(c: Context) -> Outcome:
 @produces("Error: Invalid value for '<option>': '<value>' is not a valid float.")
 def _not_a_number(c: Context) -> Outcome:
     return c.cli("query", "ASK {}", "--timeout", "soon")
+
+
+@produces("Error: Invalid value for '<option>': the path is empty; give a file or folder name")
+def _empty_path(c: Context) -> Outcome:
+    return c.cli("build", "--out", "")
 
 
 @produces("Error: Option '<option>' requires an argument.")

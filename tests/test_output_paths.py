@@ -246,3 +246,25 @@ def test_output_to_dev_stdout_appends_to_the_file_stdout_appends_to(
     piped = subprocess.run(command, capture_output=True, timeout=120, check=False)
     assert piped.returncode == 0 and piped.stdout.count(b"\n") > 1000  # a pipe is written too
     assert log.read_bytes() == b"old line\n" + piped.stdout
+
+
+@pytest.mark.parametrize(("name", "args"), [
+    ("--out", ["build", "--out", "", "--store", "store"]),
+    ("--data", ["build", "--data", "", "--out", "out", "--store", "store"]),
+    ("--store", ["build", "--store", ""]),
+    ("FILE...", ["validate", ""]),
+    ("--shapes", ["validate", "--shapes", ""]),
+    ("--output", ["validate", "--store", "store", "--output", ""]),
+    ("--output", ["export", "--store", "store", "--output", ""]),
+    ("--file", ["query", "--file", ""]),
+    ("--store", ["stats", "--store", ""]),
+], ids=["out", "data", "store", "validate-file", "shapes", "report", "export", "query-file",
+        "stats"])
+def test_an_empty_path_is_refused_not_read_as_the_current_folder(
+        tmp_path: Path, name: str, args: list[str]) -> None:
+    """``--out ""`` (an unset shell variable) would otherwise write into the current folder."""
+    result = run_cli(*args, cwd=tmp_path)
+    assert (result.code, result.stdout) == (2, "")
+    assert result.stderr.splitlines()[-1] == (
+        f"Error: Invalid value for '{name}': the path is empty; give a file or folder name")
+    assert list(tmp_path.iterdir()) == []

@@ -43,10 +43,21 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 
+def _path(value: str | Path) -> Path:
+    """The value of a path option or argument. An empty value is refused: pathlib reads ``""``
+    as the current folder, so ``--out "$OUT"`` with an unset variable would write into it."""
+    if isinstance(value, Path):
+        return value
+    if not value:
+        raise typer.BadParameter("the path is empty; give a file or folder name")
+    return Path(value)
+
 StoreOption = Annotated[
     Path | None,
     typer.Option(
         "--store",
+        metavar="DIR",
+        parser=_path,
         help="Store folder (default: $SANCTIONS_KG_STORE or ./.sanctions-kg/store).",
         show_default=False,
     ),
@@ -60,7 +71,7 @@ AuthEnvOption = Annotated[
 ]
 OutputOption = Annotated[
     Path | None,
-    typer.Option("--output", metavar="FILE", show_default=False,
+    typer.Option("--output", metavar="FILE", show_default=False, parser=_path,
                  help="Write to this file (replaced in one step) instead of stdout."),
 ]
 
@@ -124,9 +135,11 @@ def build(
     data: Annotated[
         Path | None,
         typer.Option(help="Data folder with articles/, facts/, reference/ (default: bundled).",
-                     show_default=False),
+                     show_default=False, metavar="DIR", parser=_path),
     ] = None,
-    out: Annotated[Path, typer.Option(help="Output folder for the RDF files.")] = Path("build"),
+    out: Annotated[
+        Path, typer.Option(help="Output folder for the RDF files.", metavar="DIR", parser=_path)
+    ] = Path("build"),
     store: StoreOption = None,
     validate: Annotated[
         bool, typer.Option("--validate/--no-validate", help="Validate before writing anything.")
@@ -165,7 +178,7 @@ def build(
     # thousands of articles should not print thousands of lines.
     hidden: list[int] = []  # the triples of each article graph not listed
     articles_seen = 0
-    for count in summary.graphs:
+    for count in sorted(summary.graphs, key=lambda count: count.graph):  # as `stats` lists them
         if count.graph.startswith(ARTICLE_GRAPH_PREFIX):
             articles_seen += 1
             if articles_seen > ARTICLE_GRAPHS_LISTED:
@@ -199,13 +212,13 @@ def _tell_results(report: ValidationReport) -> None:
 def validate(
     files: Annotated[
         list[Path] | None,
-        typer.Argument(metavar="FILE...", show_default=False,
+        typer.Argument(metavar="FILE...", show_default=False, parser=_path,
                        help="RDF files to validate, by extension: .ttl .nt .trig .nq .jsonld "
                             ".rdf .owl .xml (default: the store)."),
     ] = None,
     shapes: Annotated[
         Path | None,
-        typer.Option("--shapes", metavar="PATH", show_default=False,
+        typer.Option("--shapes", metavar="PATH", show_default=False, parser=_path,
                      help="A shapes file, or a folder of *.ttl shapes (default: the bundled "
                           "shapes)."),
     ] = None,
@@ -331,7 +344,7 @@ def query(
     ] = None,
     file: Annotated[
         Path | None,
-        typer.Option("--file", metavar="FILE", show_default=False,
+        typer.Option("--file", metavar="FILE", show_default=False, parser=_path,
                      help="Read the query from a file ('-' for stdin)."),
     ] = None,
     name: Annotated[

@@ -59,6 +59,7 @@ from .errors import (
 )
 from .namespaces import ID, PREFIXES, XSD
 from .results import QueryForm, ResultFormat, check_format, ending_lines, write
+from .sources import decode
 
 if TYPE_CHECKING:
     import pyoxigraph as ox
@@ -184,18 +185,14 @@ def load(path: Path) -> Query:
     """Read a query file with its header; InputError with file and line for a bad header."""
     source = str(shown(path))
     try:
-        text = path.read_text(encoding="utf-8-sig")  # a byte order mark is not SPARQL
+        data = path.read_bytes()
     except FileNotFoundError:
         raise InputError(f"{source}: no such query file") from None
     except IsADirectoryError:
         raise InputError(f"{source}: is a folder, not a query file; pass a .rq file") from None
     except OSError as error:
         raise InputError(f"{source}: cannot read the query file ({error.strerror})") from None
-    except UnicodeDecodeError as error:
-        raise InputError(
-            f"{source}: cannot read the query file (byte 0x{error.object[error.start]:02x} at "
-            f"offset {error.start} is not UTF-8)"
-        ) from None
+    text = decode(data, Path(source)).removeprefix("\ufeff")  # a byte order mark is not SPARQL
     _check_not_empty(text, source)
     title, question, parameters = parse_header(text, Path(source))
     return Query(text, source, path.stem, title, question, parameters)

@@ -78,6 +78,21 @@ def printable(text: str) -> str:
     )
 
 
+def decode(data: bytes, shown: Path) -> str:
+    """A file's bytes as UTF-8 text; InputError naming the line and byte offset that is not."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        raise InputError(
+            Problem(
+                Location(shown, line),
+                f"byte 0x{data[error.start]:02x} at offset {error.start} is not UTF-8; "
+                "save the file as UTF-8",
+            )
+        ) from None
+
+
 def read_text(path: Path, *, display: Path | None = None) -> str:
     """Read a UTF-8 text file, refusing missing, oversized, empty or non-UTF-8 files."""
     shown = display or path
@@ -106,17 +121,7 @@ def read_text(path: Path, *, display: Path | None = None) -> str:
         raise InputError(
             Problem(Location(shown, 1), f"cannot read the file ({error.strerror})")
         ) from None
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        line = data.count(b"\n", 0, error.start) + 1
-        raise InputError(
-            Problem(
-                Location(shown, line),
-                f"byte 0x{data[error.start]:02x} at offset {error.start} is not UTF-8; "
-                "save the file as UTF-8",
-            )
-        ) from None
+    text = decode(data, shown)
     if not text.strip():
         raise InputError(Problem(Location(shown, 1), "the file is empty; add content or remove it"))
     return text
