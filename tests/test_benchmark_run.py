@@ -223,3 +223,21 @@ def test_the_named_query_table_shows_the_rows_each_query_returned() -> None:
            "10000 rdflib |" in lines
     assert "| q-a | 1.0 | 1,234 | 100.0 | 1.0 | 12,340 | 100.0 |" in lines
     assert "| q-b | 2.0 | – | 100.0 | 2.0 | 7 | 100.0 |" in lines
+
+
+def test_the_query_figures_record_the_rows_each_query_returned(tmp_path: Any,
+                                                               monkeypatch: Any) -> None:
+    """What the query worker reports as rows reaches latest.json as ``query_rows``."""
+    ours = {"sanctions-on-iran": {"p50_ms": 1.5, "rows": 12, "reps": 3},
+            "office-holders": {"p50_ms": 250.0, "rows": None, "reps": 0}}
+    monkeypatch.setattr(runner, "_our_queries", lambda *args: (ours, ["office-holders"], None))
+
+    class Spawner:
+        def run(self, name: str, argv: Any, **options: Any) -> Any:
+            return runner.Measured(seconds=0.1, peak_rss_mb=10.0, code=0)
+
+    settings = runner.Settings(quick=True, seed=1, cli=tmp_path, oxigraph=tmp_path,
+                               pyshacl=tmp_path, shapes=tmp_path, capped={"rdflib": 1})
+    figures = runner._queries(10, settings, Spawner(), tmp_path, tmp_path, tmp_path, tmp_path, [])
+    assert figures["query_p50_ms"] == {"office-holders": 250.0, "sanctions-on-iran": 1.5}
+    assert figures["query_rows"] == {"office-holders": None, "sanctions-on-iran": 12}

@@ -66,6 +66,13 @@ def test_store_from_environment(tmp_path: Path) -> None:
     assert (store / "current").is_symlink()
 
 
+def test_an_empty_store_variable_counts_as_unset(tmp_path: Path) -> None:
+    result = run_cli("stats", env={"SANCTIONS_KG_STORE": ""}, cwd=tmp_path)
+    assert (result.code, result.stdout) == (2, "")
+    assert result.stderr == ("error: no store at .sanctions-kg/store; run `sanctions-kg build` "
+                             "first\n")
+
+
 def test_default_paths_are_relative_to_the_working_folder(tmp_path: Path) -> None:
     result = run_cli("build", "--no-validate", cwd=tmp_path)
     assert result.code == 0, result.stderr

@@ -43,6 +43,7 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 
+
 def _path(value: str | Path) -> Path:
     """The value of a path option or argument. An empty value is refused: pathlib reads ``""``
     as the current folder, so ``--out "$OUT"`` with an unset variable would write into it."""
@@ -51,6 +52,7 @@ def _path(value: str | Path) -> Path:
     if not value:
         raise typer.BadParameter("the path is empty; give a file or folder name")
     return Path(value)
+
 
 StoreOption = Annotated[
     Path | None,
@@ -174,20 +176,23 @@ def build(
         f"{summary.facts} facts, {summary.claims} claims, {summary.triples} triples in "
         f"{summary.seconds:.2f} s"
     )
-    # Every graph but the article graphs after the first ARTICLE_GRAPHS_LISTED: a build of
-    # thousands of articles should not print thousands of lines.
-    hidden: list[int] = []  # the triples of each article graph not listed
+    # Every graph but the article graphs after the first ARTICLE_GRAPHS_LISTED (a build of
+    # thousands of articles should not print thousands of lines), in the order `stats` lists
+    # them; the note on the hidden ones follows the last article graph listed.
+    graphs = sorted(summary.graphs, key=lambda count: count.graph)
+    hidden = [count.triples for count in graphs
+              if count.graph.startswith(ARTICLE_GRAPH_PREFIX)][ARTICLE_GRAPHS_LISTED:]
     articles_seen = 0
-    for count in sorted(summary.graphs, key=lambda count: count.graph):  # as `stats` lists them
+    for count in graphs:
         if count.graph.startswith(ARTICLE_GRAPH_PREFIX):
             articles_seen += 1
             if articles_seen > ARTICLE_GRAPHS_LISTED:
-                hidden.append(count.triples)
                 continue
         typer.echo(f"  {count.triples:>9}  {count.graph}")
-    if hidden:
-        typer.echo(f"  … and {len(hidden)} more article graphs ({min(hidden)} to {max(hidden)} "
-                   "triples each); `sanctions-kg stats` lists every graph")
+        if hidden and articles_seen == ARTICLE_GRAPHS_LISTED:
+            typer.echo(f"  … and {len(hidden)} more article graphs ({min(hidden)} to "
+                       f"{max(hidden)} triples each); `sanctions-kg stats` lists every graph")
+            hidden = []
     typer.echo(f"Wrote {summary.out_dir}/ and the store {summary.store_dir}")
     if summary.report is None:
         typer.echo("Not validated (--no-validate); check the store with `sanctions-kg validate`")

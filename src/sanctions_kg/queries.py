@@ -227,7 +227,7 @@ def choose(text: str | None, *, file: Path | None, name: str | None) -> Query:
     if file is not None and str(file) == "-":
         import sys
 
-        return from_text(sys.stdin.read(), STDIN_SOURCE)
+        return from_text(decode(sys.stdin.buffer.read(), Path(STDIN_SOURCE)), STDIN_SOURCE)
     if file is not None:
         return load(file)
     return from_text(text or "")
