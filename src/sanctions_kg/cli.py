@@ -618,8 +618,14 @@ def _flush_or_drop() -> None:
     try:
         sys.stdout.flush()
     except OSError:
-        with suppress(OSError, ValueError):
-            _devnull_at(sys.stdout.fileno())
+        _drop_stdout()
+
+
+def _drop_stdout() -> None:
+    """Point standard output at /dev/null: what is still buffered there cannot be written, and
+    would only fail again at exit."""
+    with suppress(OSError, ValueError):
+        _devnull_at(sys.stdout.fileno())
 
 
 def _main() -> None:
@@ -638,8 +644,7 @@ def _main() -> None:
               "the command has one")
         sys.exit(2)
     except WriteError as failed:  # only standard output's writes raise it unreported
-        with suppress(OSError, ValueError):  # what is still buffered would fail again at exit
-            _devnull_at(sys.stdout.fileno())
+        _drop_stdout()
         reason = os.strerror(failed.errno) if failed.errno else str(failed)
         _tell(f"error: cannot write to standard output: {reason}")
         sys.exit(2)

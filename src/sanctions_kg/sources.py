@@ -6,6 +6,7 @@ YAML is composed into nodes with PyYAML's safe loader (no object construction) a
 
 from __future__ import annotations
 
+import stat
 import unicodedata
 from pathlib import Path
 
@@ -97,21 +98,21 @@ def read_text(path: Path, *, display: Path | None = None) -> str:
     """Read a UTF-8 text file, refusing missing, oversized, empty or non-UTF-8 files."""
     shown = display or path
     try:
-        size = path.stat().st_size
+        info = path.stat()
     except FileNotFoundError:
         raise InputError(Problem(Location(shown, 1), "file not found; check the path")) from None
     except OSError as error:
         raise InputError(
             Problem(Location(shown, 1), f"cannot read the file ({error.strerror})")
         ) from None
-    if path.is_dir():
+    if stat.S_ISDIR(info.st_mode):
         raise InputError(Problem(shown, "is a folder, not a file; put a file there, or move "
                                         "the folder out of the data folder"))
-    if size > MAX_FILE_BYTES:
+    if info.st_size > MAX_FILE_BYTES:
         raise InputError(
             Problem(
                 Location(shown, 1),
-                f"the file has {size} bytes, over the limit of {MAX_FILE_BYTES} bytes; "
+                f"the file has {info.st_size} bytes, over the limit of {MAX_FILE_BYTES} bytes; "
                 "split it into several files",
             )
         )
