@@ -31,7 +31,7 @@ lint: $(STAMP_DEV)
 	$(BIN)/ruff check src tests benchmarks
 
 typecheck: $(STAMP_DEV)
-	$(BIN)/mypy --strict src
+	$(BIN)/mypy --strict src benchmarks/corpus.py benchmarks/run.py
 
 pytest: $(STAMP_DEV)
 	$(BIN)/python -m pytest -q

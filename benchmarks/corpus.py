@@ -89,8 +89,11 @@ class Entity:
         ids: list[str] = []
         for key in ("locatedIn", "hasMember", "partOfState", "postIn"):
             value = self.data.get(key)
-            ids.extend(value if isinstance(value, list) else [value] if value else [])
-        return [str(i) for i in ids]
+            if isinstance(value, list):
+                ids.extend(str(i) for i in value)
+            elif value:
+                ids.append(str(value))
+        return ids
 
 
 @dataclass
@@ -307,10 +310,11 @@ def build_pool(seed: int) -> Pool:
              "Alpine", "Desert", "Steppe", "Lowland", "Highland", "Arctic", "Tropical", "Delta",
              "Lake", "River", "Mountain", "Gulf", "Ocean")
     for bloc in blocs[: GROUP_POOL - len(state_groups)]:
-        members = sorted(e.id for e in _sample_weighted(rng, states, weights, rng.randint(3, 6)))
+        member_ids = sorted(
+            e.id for e in _sample_weighted(rng, states, weights, rng.randint(3, 6)))
         state_groups.append(add(Entity({
             "id": f"{slug(bloc)}-bloc", "type": "StateGroup", "label": f"the {bloc} bloc",
-            "hasMember": members, "source": synthetic})))
+            "hasMember": member_ids, "source": synthetic})))
     person_groups = [e for e in seed_entities if e.type == "PersonGroup"]
     critics = ("opposition lawmakers", "sanctions hawks", "trade lobbyists", "energy analysts",
                "human rights groups", "former diplomats", "security experts",

@@ -24,6 +24,7 @@ temporary folder, never over ``benchmarks/results``.
 from __future__ import annotations
 
 import argparse
+import functools
 import importlib.metadata
 import json
 import math
@@ -290,7 +291,7 @@ def worker_queries(store: Path, reps: int, budget: float, skip: Sequence[str],
             out.flush()
             values = queries.bind(query, {})
             seconds, rows, runs = _timed(
-                lambda q=query, v=values: queries.execute(database, q, v), reps, budget)
+                functools.partial(queries.execute, database, query, values), reps, budget)
             out.write(json.dumps({"name": name, "p50_ms": seconds * 1000, "rows": rows,
                                   "reps": runs}) + "\n")
             out.flush()
@@ -336,7 +337,7 @@ def worker_rdflib(trig: Path, reps: int, budget: float, cap: float,
         text = queries.remote_text(query, queries.bind(query, {}))
         signal.setitimer(signal.ITIMER_REAL, share)
         try:
-            seconds, rows, runs = _timed(lambda t=text: dataset.query(t), reps, budget)
+            seconds, rows, runs = _timed(functools.partial(dataset.query, text), reps, budget)
         except (QueryTimeout, MemoryError):
             results[name] = capped
             continue
@@ -409,7 +410,7 @@ def merged_shapes(folder: Path, out: Path) -> Path | None:
     triples: list[ox.Triple] = []
     for path in files:
         triples.extend(ox.parse(path=str(path), format=ox.RdfFormat.TURTLE))
-    out.write_bytes(ox.serialize(triples, format=ox.RdfFormat.TURTLE))
+    ox.serialize(triples, str(out), format=ox.RdfFormat.TURTLE)
     return out
 
 
@@ -603,8 +604,9 @@ def _pyshacl(articles: int, settings: Settings, spawn: Spawner, out: Path, work:
         notes.append("no shapes/*.ttl: pyshacl not run")
         return {"pyshacl_s": None, "pyshacl_capped": False}
     log(f"[{articles}] pyshacl CLI (cap {settings.cap:.0f} s)")
+    shapes = settings.shapes
     runs = repeat(lambda n: spawn.run(f"pyshacl-{n}", [
-        settings.pyshacl, "-s", settings.shapes, "-i", "none", "-a", "-f", "human",
+        settings.pyshacl, "-s", shapes, "-i", "none", "-a", "-f", "human",
         "-o", work / "pyshacl-report.txt", out / "sanctions-kg.ttl"],
         timeout=settings.cap, limit_memory=True), max_reps=settings.reps)
     last = runs[-1]
@@ -711,14 +713,15 @@ def _queries(articles: int, settings: Settings, spawn: Spawner, store: Path, out
     figures["import_floor_s"] = rounded(median(floor_runs)) if floor_runs else None
     query_file = query_text_file(cli_query, work / f"{cli_query}.rq")
     oxigraph_runs: list[float] = []
-    for n in range(settings.cli_reps if query_file else 0):
-        measured = spawn.run(f"oxigraph-query-{n}", [
-            settings.oxigraph, "query", "--location", oxstore, "--query-file", query_file,
-            "--union-default-graph", "--results-format", "tsv"])
-        if measured.code != 0:
-            notes.append(f"oxigraph query failed: {spawn.tail(f'oxigraph-query-{n}')}")
-            break
-        oxigraph_runs.append(measured.seconds)
+    if query_file is not None:
+        for n in range(settings.cli_reps):
+            measured = spawn.run(f"oxigraph-query-{n}", [
+                settings.oxigraph, "query", "--location", oxstore, "--query-file", query_file,
+                "--union-default-graph", "--results-format", "tsv"])
+            if measured.code != 0:
+                notes.append(f"oxigraph query failed: {spawn.tail(f'oxigraph-query-{n}')}")
+                break
+            oxigraph_runs.append(measured.seconds)
     figures["oxigraph_query_cli_s"] = rounded(median(oxigraph_runs)) if oxigraph_runs else None
     notes.append(f"query CLI figures use the named query '{cli_query}'")
     return figures
