@@ -36,7 +36,7 @@ from pathlib import Path
 
 import yaml
 
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2  # 2: every part is reached; the memorandum signing as the seed has it
 REPO = Path(__file__).resolve().parents[1]
 SEED_REFERENCE = REPO / "data" / "reference"
 SEED_FACTS = REPO / "data" / "facts"
@@ -408,6 +408,7 @@ class Story:
     used: set[str] = field(default_factory=set)
     ids: set[str] = field(default_factory=set)
     records: dict[str, str] = field(default_factory=dict)  # id → type
+    parts: set[str] = field(default_factory=set)  # the optional parts (PARTS) it tells
 
     def ref(self, entity: Entity) -> str:
         """Use a reference entity; its id."""
@@ -835,19 +836,23 @@ def _accession(story: Story, cast: Cast) -> None:
 
 
 def _memorandum(story: Story, cast: Cast) -> None:
+    """The seed's S14 and S22: the article states that the state has signed; who signed, and
+    when, only the foreign minister's tweet says, so that is his claim, not a fact."""
     rng, a, o, r = story.rng, cast.a, cast.organisation, story.ref
     term = story.published.year // 3 % 2
     minister = story.pool.roles[a.id].foreign_ministers[term]
     tweet_day = cast.meeting_day - dt.timedelta(days=1)
     weekday = WEEKDAYS[tweet_day.weekday()]
     areas = sorted(rng.sample(sorted(AREAS), rng.randint(2, 4)))
-    tweet, title, memorandum, phase = story.say(
+    signed, documents, tweet, title, memorandum, phase = story.say(
+        f"{OPEN}{a.label} has signed {OPEN}documents pertaining to full membership in the "
+        f"{o.label}{CLOSE}{CLOSE}.",
         f"{OPEN}In a tweet {weekday}{CLOSE}, {OPEN}Foreign Minister {minister.label}{CLOSE} "
         f"said {OPEN}he had signed a memorandum of commitments to join the {o.label} as a full "
         f"member{CLOSE}, calling it {OPEN}a new phase of {_words([AREAS[x] for x in areas])} "
         f"cooperation with the body{CLOSE}.")
     memo_words = f"a memorandum of commitments to join the {o.label} as a full member"
-    signed_by = {"latest": _day(tweet_day), "expression": f"said in a tweet {weekday}"}
+    by_publication = {"latest": _day(story.published), "expression": "has signed"}
     tweet_id = story.fact(
         "Tweet", f"{minister.id}-tweet", {"actor": r(minister), "date": {"expression": weekday}},
         [tweet], label=f"Tweet of {minister.label} on the {o.label} memorandum")
@@ -858,14 +863,13 @@ def _memorandum(story: Story, cast: Cast) -> None:
         [title])
     memo = story.fact(
         "Agreement", f"{a.id}-{o.id}-accession-memorandum",
-        {"agreementKind": "AccessionMemorandum", "party": [r(a), r(o)],
-         "signatory": r(minister), "date": signed_by},
-        [memo_words], label=f"Memorandum of commitments to join the {o.label}")
+        {"agreementKind": "AccessionMemorandum", "party": [r(a), r(o)], "date": by_publication},
+        [documents, memo_words], label=f"Memorandum of commitments to join the {o.label}")
     story.fact(
         "MemorandumSigning", f"{a.id}-{o.id}-memorandum-signing",
-        {"actor": r(minister), "membership": cast.membership, "agreement": memo,
-         "date": signed_by},
-        [memorandum], label=f"Signing of the {o.label} accession memorandum")
+        {"actor": r(a), "membership": cast.membership, "agreement": memo,
+         "date": by_publication},
+        [signed], label=f"Signing of the {o.label} accession memorandum")
     base = {"speaker": r(minister), "date": {"expression": weekday}, "madeAt": tweet_id,
             "channel": "SocialMediaPost"}
     story.claim(
@@ -1244,7 +1248,11 @@ def _draw_article(pool: Pool, seed: int, index: int, total: int, defect: str | N
     done = {"withdrawal"} if defect == "withdrawal-before-agreement" else set()
     history = pool.organisation_facts[cast.organisation.id]
     members = {x.id for x in (*history.founders, *history.joined)}
-    for name in sorted(names, key=lambda n: bool(PARTS[n].needs)):
+    # A part that needs another comes right after it, so that it is reached before the
+    # article's budget of facts and claims is spent.
+    order = [after for name in names if not PARTS[name].needs
+             for after in (name, *(n for n in names if PARTS[n].needs == name))]
+    for name in order:
         part = PARTS[name]
         if part.needs and part.needs not in done:
             continue
@@ -1256,6 +1264,7 @@ def _draw_article(pool: Pool, seed: int, index: int, total: int, defect: str | N
         ):
             part.module(story, cast)
             done.add(name)
+            story.parts.add(name)
     while len(story.facts) < wanted_facts:
         rng.choice(FILL_FACTS)(story, cast)
     while len(story.claims) < wanted_claims:

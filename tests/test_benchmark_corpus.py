@@ -45,6 +45,15 @@ def test_same_arguments_give_the_same_bytes(tmp_path: Path) -> None:
             "reference/states.yaml", "corpus.json", "defects.json"} <= set(first)
 
 
+def test_every_part_is_told_in_a_corpus_of_a_few_hundred_articles() -> None:
+    """No optional part of the templates is out of reach of the article's budget."""
+    pool = corpus.build_pool(1)
+    told: Counter[str] = Counter()
+    for index in range(1, 301):
+        told.update(corpus.make_article(pool, 1, index, 300).parts)
+    assert set(told) == set(corpus.PARTS), f"never told: {set(corpus.PARTS) - set(told)}"
+
+
 def test_articles_do_not_depend_on_the_corpus_size(tmp_path: Path) -> None:
     corpus.generate(tmp_path / "small", articles=2, seed=3)
     corpus.generate(tmp_path / "large", articles=5, seed=3)
