@@ -48,7 +48,7 @@ TIMED_KILLS = 10
 SEED = 20221605
 #: B's one changed fact in each article: in the copies of the seed, and of MINI.
 CHANGES = [("label: Iran–Russia relations", "label: Iran–Russia ties"),
-           ("{expression: since 2018}", "{expression: since 2019}")]
+           ("{expression: since 2018}", '{expression: "2018"}')]
 
 Graphs = dict[str, frozenset[str]]
 

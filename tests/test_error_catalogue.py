@@ -297,9 +297,12 @@ INPUT_CASES: dict[str, InputCase] = {
         InputCase("date-order", edit("{expression: since 2018}", "{earliest: 2019, latest: 2018}")),
     f"error: {LOC}: malformed date: cannot resolve the date expression '<expression>'; give "
     "value:, earliest: or latest:":
-        InputCase("date-expression", edit("{expression: since 2018}", "{expression: someday}")),
+        InputCase("date-expression", edit("{expression: since 2018}", "{expression: some time}")),
+    f"error: {LOC}: date expression '<expression>' is not in the article text; copy the "
+    "article's words for the date (… between words that are apart)":
+        InputCase("date-words", edit("{expression: since 2018}", "{expression: since 2017}")),
     f"error: {LOC}: malformed date: the date falls outside the years 1 to 9999":
-        InputCase("date-overflow", edit("{expression: Thursday}", "{expression: tomorrow}",
+        InputCase("date-overflow", edit("{expression: Thursday}", "{expression: next week}",
                                         edit("2022-09-15", "9999-12-31"))),
     f"error: {LOC}: malformed date: an expression needs the article's publication date":
         InputCase("ref-date-expression", "entities:\n  - id: ref-d\n    type: Person\n"

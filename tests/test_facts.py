@@ -185,7 +185,7 @@ def test_unreadable_files(tmp_path: Path, case: str, content: bytes, message: st
 
 def test_several_problems_are_reported_together(tmp_path: Path) -> None:
     text = replace("    target: iran\n", "    target: atlantis\n    targett: x\n")(MINI)
-    text = replace("{expression: Thursday}", "{expression: someday}")(text)
+    text = replace("{expression: Thursday}", "{expression: some time}")(text)
     schema = load_schema(resources.ontology_path())
     with pytest.raises(InputError) as caught:
         load_corpus(make_data(tmp_path, text), schema)
@@ -193,7 +193,7 @@ def test_several_problems_are_reported_together(tmp_path: Path) -> None:
     assert len(messages) == 3
     assert any("unknown field 'targett'" in m for m in messages)
     assert any("unknown id 'atlantis'" in m for m in messages)
-    assert any("cannot resolve the date expression 'someday'" in m for m in messages)
+    assert any("cannot resolve the date expression 'some time'" in m for m in messages)
 
 
 NAMING_THE_SANCTION = replace(
@@ -293,11 +293,11 @@ def test_relative_dates_are_checked_without_a_publication_date(tmp_path: Path) -
     """No problem for each relative date when the publication date is missing, but a wrong
     expression is still found."""
     text = replace("  published: 2022-09-15\n", "")(MINI)
-    data = make_data(tmp_path, replace("{expression: Thursday}", "{expression: someday}")(text))
+    data = make_data(tmp_path, replace("{expression: Thursday}", "{expression: some time}")(text))
     problems = problems_of(data)
     assert problems[0] == ("facts/mini.yaml:2:3: missing 'published:' date; give the publication "
                            "date (mark it inferred: true when the article does not state it)")
-    assert len(problems) == 2 and "cannot resolve the date expression 'someday'" in problems[1]
+    assert len(problems) == 2 and "cannot resolve the date expression 'some time'" in problems[1]
 
 
 # MINI's first fact says ``target: iran`` (line 9, column 13); 'iran' is also the reference
@@ -384,3 +384,28 @@ def snapshot(out: Path, store: Path) -> dict[str, bytes]:
     files = {str(p.relative_to(out)): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
     files["store-current"] = str((store / "current").readlink()).encode()
     return files
+
+
+@pytest.mark.parametrize(("expression", "found"), [
+    ("Thursday", True),
+    ("last year … in September", True),         # parts apart, in the article's order
+    ("has signed", True),
+    ("in September … last year", False),         # the parts in the wrong order
+    ("in Sept", False),                          # part of a word is not the article's words
+    ("said in a tweet Wednesday that he had signed", False),  # joins two sentences' words
+    ("thursday", False),                         # the article writes "Thursday"
+])
+def test_a_date_expression_must_be_the_articles_words(
+    tmp_path: Path, expression: str, found: bool
+) -> None:
+    date = f'{{latest: 2022-09-15, expression: "{expression}"}}'
+    text = replace("{expression: since 2018}", date)
+    data = make_data(tmp_path, text(MINI))
+    if found:
+        (article,) = load_corpus(data, load_schema(resources.ontology_path())).articles
+        start = {f.name: f.values for f in article.records[0].fields}["startDate"][0]
+        assert getattr(start, "expression", None) == expression
+    else:
+        assert problems_of(data) == [
+            f"facts/mini.yaml:10:49: date expression '{expression}' is not in the article text; "
+            "copy the article's words for the date (… between words that are apart)"]

@@ -218,7 +218,7 @@ def _load_entity(
     ident, type_ = _id_and_type(node, mapping, schema, problems, unusable, default_type=None)
     if ident is None or type_ is None:
         return None
-    fields = _fields(mapping, ENTITY_RESERVED, schema, problems, published=None)
+    fields = _fields(mapping, ENTITY_RESERVED, schema, problems, published=None, text=None)
     country = None
     if "pycountry" in mapping:
         country = _country(mapping["pycountry"], problems)
@@ -410,13 +410,13 @@ def _load_fact(
     default_type = "Claim" if section is Section.CLAIM and "Claim" in schema.classes else None
     ident, type_ = _id_and_type(node, mapping, schema, problems, unusable,
                                 default_type=default_type)
-    fields = _fields(mapping, FACT_RESERVED, schema, problems, published=published)
+    fields = _fields(mapping, FACT_RESERVED, schema, problems, published=published, text=text)
     evidence = tuple(_quotes(mapping.get("evidence"), text, problems, "evidence"))
     quotes = tuple(_quotes(mapping.get("quote"), text, problems, "quote"))
     if "evidence" not in mapping and "quote" not in mapping:
         problems.add(node.location, "missing 'evidence:' (or 'quote:'); every fact and claim "
                      "needs the words of the article that support it")
-    contents = tuple(_contents(mapping.get("content"), schema, problems, published))
+    contents = tuple(_contents(mapping.get("content"), schema, problems, published, text))
     if ident is None or type_ is None:
         return None
     return Record(
@@ -435,7 +435,11 @@ def _load_fact(
 
 
 def _contents(
-    node: Node | None, schema: Schema, problems: _Problems, published: dt.date | None
+    node: Node | None,
+    schema: Schema,
+    problems: _Problems,
+    published: dt.date | None,
+    text: str,
 ) -> list[Content]:
     contents: list[Content] = []
     allowed = CONTENT_KEYS | set(schema.object_properties) | set(schema.datatype_ranges)
@@ -455,7 +459,7 @@ def _contents(
                 f"unknown predicate '{predicate}'; use an object property of the ontology",
             )
             continue
-        fields = _fields(mapping, CONTENT_KEYS, schema, problems, published=published)
+        fields = _fields(mapping, CONTENT_KEYS, schema, problems, published=published, text=text)
         if len(parts) == 3:
             contents.append(
                 Content(
@@ -574,6 +578,7 @@ def _fields(
     problems: _Problems,
     *,
     published: dt.date | None,
+    text: str | None,
 ) -> tuple[Field, ...]:
     fields: list[Field] = []
     for key, node in mapping.items():
@@ -585,7 +590,7 @@ def _fields(
             continue
         values: list[Value] = []
         for item in _items(node):
-            value = _value(key, item, schema, problems, published)
+            value = _value(key, item, schema, problems, published, text)
             if value is not None:
                 values.append(value)
         if values:
@@ -594,7 +599,12 @@ def _fields(
 
 
 def _value(
-    key: str, node: Node, schema: Schema, problems: _Problems, published: dt.date | None
+    key: str,
+    node: Node,
+    schema: Schema,
+    problems: _Problems,
+    published: dt.date | None,
+    text: str | None,
 ) -> Value | None:
     if key in schema.object_properties:
         if not isinstance(node.value, str) or not node.value:
@@ -603,7 +613,7 @@ def _value(
         return Ref(node.value, node.location)
     range_ = schema.datatype_ranges[key]
     if key in schema.date_properties or range_ == DATE_VALUE:
-        return _date(node, problems, published)
+        return _date(node, problems, published, text)
     value = node.value
     if range_.endswith(("#integer", "#nonNegativeInteger", "#positiveInteger")):
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
@@ -630,7 +640,9 @@ def _date_point(node: Node, problems: _Problems) -> DateSpec | None:
         return None
 
 
-def _date(node: Node, problems: _Problems, published: dt.date | None) -> DateSpec | None:
+def _date(
+    node: Node, problems: _Problems, published: dt.date | None, text: str | None
+) -> DateSpec | None:
     if node.is_scalar:
         if isinstance(node.value, bool) or node.value is None:
             problems.add(node.location, "malformed date: give YYYY, YYYY-MM or YYYY-MM-DD")
@@ -646,6 +658,12 @@ def _date(node: Node, problems: _Problems, published: dt.date | None) -> DateSpe
             if key in mapping
         }
         expression = _optional_string(mapping.get("expression"), problems, "expression")
+        if expression is not None and text is not None and not _in_text(expression, text):
+            problems.add(mapping["expression"].location,
+                         f"date expression '{_shortened(expression)}' is not in the article "
+                         "text; copy the article's words for the date (… between words that "
+                         "are apart)")
+            return None
         if not parts:
             if expression is None:
                 raise ValueError("a date needs value:, earliest:, latest: or expression:")
@@ -659,6 +677,23 @@ def _date(node: Node, problems: _Problems, published: dt.date | None) -> DateSpe
     except OverflowError:  # a relative expression past year 1 or 9999
         problems.add(node.location, "malformed date: the date falls outside the years 1 to 9999")
         return None
+
+
+def _shortened(words: str) -> str:
+    """``words`` cut to 60 characters for a message."""
+    return words if len(words) <= 60 else words[:57] + "..."
+
+
+def _in_text(expression: str, text: str) -> bool:
+    """Whether the parts of ``expression`` (split at …) occur in ``text`` as whole words, in
+    that order."""
+    position = 0
+    for part in (piece.strip() for piece in expression.split("…")):
+        found = re.compile(rf"(?<!\w){re.escape(part)}(?!\w)").search(text, position)
+        if found is None:
+            return False
+        position = found.end()
+    return True
 
 
 def _quotes(node: Node | None, text: str, problems: _Problems, key: str) -> list[Quote]:
@@ -698,7 +733,7 @@ def locate_quote(
         ] == suffix:
             starts.append(position)
         position = text.find(exact, position + 1)
-    shown = exact if len(exact) <= 60 else exact[:57] + "..."
+    shown = _shortened(exact)
     if not starts:
         problems.add(location, f"quote '{shown}' is not in the article text; copy it verbatim "
                      "(check quotes, dashes and spaces)")
