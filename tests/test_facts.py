@@ -409,3 +409,28 @@ def test_a_date_expression_must_be_the_articles_words(
         assert problems_of(data) == [
             f"facts/mini.yaml:10:49: date expression '{expression}' is not in the article text; "
             "copy the article's words for the date (… between words that are apart)"]
+
+
+@pytest.mark.parametrize(("line", "message"), [
+    ("  url: not a url", "'url' must be an absolute address such as https://example.org/page, "
+     "not 'not a url'"),
+    ("  url: 'https://example.org/a\"b'", "'url' must be an absolute address such as "
+     "https://example.org/page, not 'https://example.org/a\"b'"),
+    ("  language: en glish", "'language' must be a BCP 47 language tag such as en or pt-BR, "
+     "not 'en glish'"),
+])
+def test_the_articles_url_and_language_are_checked_where_they_are_written(
+    tmp_path: Path, line: str, message: str
+) -> None:
+    """They reach the graph as an IRI and a language tag, which would fail in the mapper."""
+    text = replace("  published: 2022-09-15\n", f"  published: 2022-09-15\n{line}\n")(MINI)
+    (problem,) = problems_of(make_data(tmp_path, text))
+    assert problem.startswith(f"facts/mini.yaml:5:{line.index(':') + 3}: {message}")
+
+
+def test_a_valid_url_and_language_reach_the_article(tmp_path: Path) -> None:
+    text = replace("  published: 2022-09-15\n", "  published: 2022-09-15\n  language: en-GB\n"
+                   "  url: https://example.org/news/1\n")(MINI)
+    (article,) = load_corpus(make_data(tmp_path, text),
+                             load_schema(resources.ontology_path())).articles
+    assert (article.meta.language, article.meta.url) == ("en-GB", "https://example.org/news/1")

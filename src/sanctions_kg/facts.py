@@ -318,7 +318,7 @@ def _article_meta(node: Node, data_dir: Path, problems: _Problems) -> _ArticleHe
     if ident is not None and not ID_PATTERN.match(ident):
         problems.add(mapping["id"].location, "article " + _not_kebab(ident)[0])
     text_file = _required_string(node, mapping, "text", problems)
-    language = _optional_string(mapping.get("language"), problems, "language") or "en"
+    language = _language(mapping.get("language"), problems)
     published_node = mapping.get("published")
     published: DateSpec | None = None
     inferred = False
@@ -345,6 +345,10 @@ def _article_meta(node: Node, data_dir: Path, problems: _Problems) -> _ArticleHe
     if text_file is not None:
         text = _article_text(mapping["text"], text_file, data_dir, problems)
     day = published.value.first_day if published is not None and published.value else None
+    title, publisher, author, license_ = (
+        _optional_string(mapping.get(key), problems, key)
+        for key in ("title", "publisher", "author", "license"))
+    url = _url(mapping.get("url"), problems)
     if len(problems.items) > before or ident is None or text is None or published is None:
         return _ArticleHead(None, text, day)
     assert text_file is not None
@@ -356,11 +360,11 @@ def _article_meta(node: Node, data_dir: Path, problems: _Problems) -> _ArticleHe
         published=published,
         published_inferred=inferred,
         published_note=note,
-        title=_optional_string(mapping.get("title"), problems, "title"),
-        publisher=_optional_string(mapping.get("publisher"), problems, "publisher"),
-        author=_optional_string(mapping.get("author"), problems, "author"),
-        url=_optional_string(mapping.get("url"), problems, "url"),
-        license=_optional_string(mapping.get("license"), problems, "license"),
+        title=title,
+        publisher=publisher,
+        author=author,
+        url=url,
+        license=license_,
         published_location=node.key_locations.get("published"),
     )
     return _ArticleHead(meta, text, day)
@@ -799,6 +803,37 @@ def _optional_string(node: Node | None, problems: _Problems, key: str) -> str | 
         problems.add(node.location, f"'{key}' must be a non-empty text")
         return None
     return node.value
+
+
+def _language(node: Node | None, problems: _Problems) -> str:
+    """The article's language tag (default ``en``); a problem if it is not BCP 47."""
+    import pyoxigraph as ox  # its tag parser is the one the mapper's literals go through
+
+    value = _optional_string(node, problems, "language")
+    if node is None or value is None:
+        return "en"
+    try:
+        ox.Literal("", language=value)
+    except ValueError:
+        problems.add(node.location, f"'language' must be a BCP 47 language tag such as en or "
+                     f"pt-BR, not '{printable(value)}'")
+    return value
+
+
+def _url(node: Node | None, problems: _Problems) -> str | None:
+    """The article's address; a problem if it is not an absolute IRI."""
+    import pyoxigraph as ox  # its IRI parser is the one the mapper's links go through
+
+    value = _optional_string(node, problems, "url")
+    if node is None or value is None:
+        return None
+    try:
+        ox.NamedNode(value)
+    except ValueError as error:
+        problems.add(node.location, f"'url' must be an absolute address such as "
+                     f"https://example.org/page, not '{printable(value)}' ({error})")
+        return None
+    return value
 
 
 def _optional_bool(node: Node | None, problems: _Problems, key: str) -> bool:
