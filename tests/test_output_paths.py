@@ -12,10 +12,12 @@ from __future__ import annotations
 import io
 import os
 import resource
+import shutil
 import stat
 import subprocess
+import tempfile
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import suppress
 from pathlib import Path
 
@@ -268,3 +270,57 @@ def test_an_empty_path_is_refused_not_read_as_the_current_folder(
     assert result.stderr.splitlines()[-1] == (
         f"Error: Invalid value for '{name}': the path is empty; give a file or folder name")
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("where", ["out", "store"])
+@pytest.mark.parametrize("make_blocked", [
+    lambda tmp: tmp / "a-file" / "below",  # a path through a file
+    lambda tmp: Path("/proc/sanctions-kg-test"),  # a file system that makes no folders
+])
+def test_a_build_folder_that_cannot_be_created_is_an_input_error(
+    tmp_path: Path, where: str, make_blocked: Callable[[Path], Path]
+) -> None:
+    """Not an internal error: exit 2 naming the folder, and nothing left in the other one."""
+    (tmp_path / "a-file").write_text("x")
+    blocked = make_blocked(tmp_path)
+    folders = {"out": tmp_path / "out", "store": tmp_path / "store", where: blocked}
+    result = run_cli("build", "--out", folders["out"], "--store", folders["store"])
+    assert result.code == 2
+    assert result.stderr.startswith(f"error: {blocked}: cannot write here (")
+    assert result.stderr.count("\n") == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file"]
+
+
+@pytest.fixture
+def shared_tmp() -> Iterator[Path]:
+    """A folder that every user may enter (pytest's own are the owner's only)."""
+    folder = Path(tempfile.mkdtemp(prefix="sanctions-kg-test-"))
+    folder.chmod(0o755)
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or shutil.which("setpriv") is None,
+                    reason="runs the build as the user nobody")
+@pytest.mark.parametrize(("where", "mode"), [
+    ("out", 0o755), ("store", 0o755),  # the folder to create it in is not writable
+    ("out", 0o700), ("store", 0o700),  # nor even readable
+])
+def test_a_build_into_a_folder_without_permission_is_an_input_error(
+    shared_tmp: Path, where: str, mode: int
+) -> None:
+    locked = shared_tmp / "locked"
+    locked.mkdir()
+    locked.chmod(mode)
+    open_ = shared_tmp / "open"
+    open_.mkdir()
+    open_.chmod(0o777)
+    folders = {"out": open_ / "out", "store": open_ / "store", where: locked / where}
+    done = subprocess.run(
+        ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", str(CLI), "build",
+         "--out", str(folders["out"]), "--store", str(folders["store"])],
+        capture_output=True, text=True, timeout=120, cwd=open_,
+        env={k: v for k, v in os.environ.items() if k != "SANCTIONS_KG_STORE"})
+    assert (done.returncode, done.stderr) == (
+        2, f"error: {locked / where}: cannot write here (Permission denied)\n")
+    assert list(locked.iterdir()) == [] and list(open_.iterdir()) == []

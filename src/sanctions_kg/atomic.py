@@ -28,7 +28,7 @@ from functools import cache
 from pathlib import Path
 from typing import IO, Any
 
-from .errors import OutputError, StoreInUseError
+from .errors import OutputError, SanctionsKGError, StoreInUseError
 
 _AT_FDCWD = -100
 _RENAME_EXCHANGE = 2
@@ -71,6 +71,16 @@ def recover(target: Path) -> None:
     aside = target.with_name(target.name + ".previous")
     if aside.exists() and not target.exists():
         os.rename(aside, target)
+
+
+@contextlib.contextmanager
+def creating(path: Path, error: type[SanctionsKGError] = OutputError) -> Iterator[None]:
+    """Report a failure to create the folders and files of ``path`` as ``error`` naming it (no
+    permission, a read-only file system, a path through a file): an input error, not a bug."""
+    try:
+        yield
+    except OSError as failure:
+        raise error(f"{path}: cannot write here ({failure.strerror or failure})") from None
 
 
 def staging_dir(target: Path) -> Path:
@@ -236,7 +246,7 @@ def output_file(path: Path, *, what: str) -> Iterator[IO[bytes]]:
             prefix=f".{destination.name}.", suffix=".tmp", dir=destination.parent
         )
     except OSError as error:  # named where it is: a link may lead to another folder
-        raise OutputError(f"{destination}: cannot write here ({error.strerror})") from None
+        raise OutputError(f"{destination}: cannot write here ({error.strerror or error})") from None
     handle = io.BufferedWriter(CheckedFile(descriptor, "wb"))
     try:
         with _failing(path, what, WriteError, BrokenPipeError):

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import resources
-from .atomic import MARKER, check_output_dir, exchange, staging_dir
+from .atomic import MARKER, check_output_dir, creating, exchange, staging_dir
 from .errors import InputError, Location, Problem, UsageError, ValidationFailed
 from .facts import Reference, facts_file_list, load_reference
 from .mapper import MappedGraph, map_entities, map_ontology, sorted_quads
@@ -83,11 +83,17 @@ def build(options: BuildOptions, *, progress: Progress | None = None) -> BuildSu
     files = facts_file_list(options.data_dir)
     reference = load_reference(options.data_dir, schema, problems)
     _check_apart(options.out_dir, options.store_dir)
-    check_output_dir(options.out_dir)
+    with creating(options.out_dir):
+        check_output_dir(options.out_dir)
     writer = StoreWriter(options.store_dir)
     with writer.locked():
-        staging = staging_dir(options.out_dir)
-        pending = writer.begin()
+        with creating(options.out_dir):
+            staging = staging_dir(options.out_dir)
+        try:
+            pending = writer.begin()
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
         committed = False
         loader = writer.loader(pending)
         try:

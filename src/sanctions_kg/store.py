@@ -20,12 +20,12 @@ import queue
 import shutil
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .atomic import exclusive_lock
+from .atomic import creating, exclusive_lock
 from .errors import InputError, Location, Problem, StoreError
 
 if TYPE_CHECKING:
@@ -287,9 +287,11 @@ class StoreWriter:
         still under the lock, if it holds no generation by then: a failed first build leaves
         no trace of it. A folder that existed before is never removed.
         """
-        self.check()
-        created = _missing_folders(self.store)
-        with exclusive_lock(self.store / LOCK, str(self.store)):
+        with ExitStack() as held:
+            with creating(self.store, StoreError):
+                self.check()
+                created = _missing_folders(self.store)
+                held.enter_context(exclusive_lock(self.store / LOCK, str(self.store)))
             try:
                 yield
             finally:
@@ -315,11 +317,12 @@ class StoreWriter:
     def begin(self) -> PendingGeneration:
         """A fresh folder for the next generation (call under the lock)."""
         generations = self.store / GENERATIONS
-        generations.mkdir(parents=True, exist_ok=True)
-        for stale in generations.glob(".tmp-*"):
-            shutil.rmtree(stale, ignore_errors=True)
-        path = generations / f".tmp-{os.getpid()}"
-        path.mkdir()
+        with creating(self.store, StoreError):
+            generations.mkdir(parents=True, exist_ok=True)
+            for stale in generations.glob(".tmp-*"):
+                shutil.rmtree(stale, ignore_errors=True)
+            path = generations / f".tmp-{os.getpid()}"
+            path.mkdir()
         return PendingGeneration(path)
 
     def loader(self, pending: PendingGeneration) -> ChunkLoader:
