@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -434,3 +435,25 @@ def test_a_valid_url_and_language_reach_the_article(tmp_path: Path) -> None:
     (article,) = load_corpus(make_data(tmp_path, text),
                              load_schema(resources.ontology_path())).articles
     assert (article.meta.language, article.meta.url) == ("en-GB", "https://example.org/news/1")
+
+
+def test_a_fifo_among_the_facts_files_is_refused_not_waited_on(tmp_path: Path) -> None:
+    data = make_data(tmp_path, MINI)
+    os.mkfifo(data / "facts" / "zz.yaml")
+    assert problems_of(data) == [
+        "facts/zz.yaml:1: cannot read the file (not a regular file: a FIFO, socket or device)"]
+
+
+@pytest.mark.parametrize(("make", "message"), [
+    (os.mkfifo, "articles/mini.txt:1: cannot read the file (not a regular file: a FIFO, socket "
+                "or device)"),
+    (os.mkdir, "articles/mini.txt: is a folder, not a file; put a file there, or move the "
+               "folder out of the data folder"),
+])
+def test_an_article_text_that_is_not_a_file_is_named_for_what_it_is(
+    tmp_path: Path, make: Callable[[Path], None], message: str
+) -> None:
+    data = make_data(tmp_path, MINI)
+    (data / "articles" / "mini.txt").unlink()
+    make(data / "articles" / "mini.txt")
+    assert problems_of(data) == [message]

@@ -387,7 +387,7 @@ def _article_text(node: Node, text_file: str, data_dir: Path, problems: _Problem
             return None
     except OSError:
         pass
-    if not path.is_file():
+    if not path.exists():
         problems.add(node.location, f"article text '{path}' not found; add the article's text "
                      "file or fix the path")
         return None

@@ -108,6 +108,10 @@ def read_text(path: Path, *, display: Path | None = None) -> str:
     if stat.S_ISDIR(info.st_mode):
         raise InputError(Problem(shown, "is a folder, not a file; put a file there, or move "
                                         "the folder out of the data folder"))
+    if not stat.S_ISREG(info.st_mode):  # reading a FIFO would wait for a writer for ever
+        raise InputError(Problem(Location(shown, 1),
+                                 "cannot read the file (not a regular file: a FIFO, socket or "
+                                 "device)"))
     if info.st_size > MAX_FILE_BYTES:
         raise InputError(
             Problem(
