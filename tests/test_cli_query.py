@@ -460,3 +460,12 @@ def test_query_into_a_reader_that_stops_early_ends_quietly(seed_build: Built) ->
 @pytest.mark.parametrize("args", [("queries",), ("--help",), ("query", "--help")])
 def test_a_reader_gone_before_the_first_line_ends_quietly(args: tuple[str, ...]) -> None:
     assert into_a_closed_pipe("-m", "sanctions_kg", *args) == (OUTPUT_CLOSED, "")
+
+
+def test_a_query_file_is_named_as_given(tmp_path: Path) -> None:
+    """An absolute path inside the working folder is not shortened, nor a folder shown as '.'."""
+    missing = tmp_path / "nonexist.rq"
+    done = run_cli("query", "--file", missing, cwd=tmp_path)
+    assert (done.code, done.stderr) == (2, f"error: {missing}: no such query file\n")
+    done = run_cli("query", "--file", tmp_path, cwd=tmp_path)
+    assert done.code == 2 and done.stderr.startswith(f"error: {tmp_path}: is a folder")

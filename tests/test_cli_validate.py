@@ -232,3 +232,12 @@ def test_build_refuses_data_with_violations(data_copy: Path, tmp_path: Path) -> 
     assert f"  source   {facts}:" in done.stderr
     assert done.stderr.endswith(FAILED.format("1 violation, 0 warnings, 0 info"))
     assert not out.exists()
+
+
+def test_a_shapes_file_is_named_as_given(tmp_path: Path, seed_build: Built) -> None:
+    """Relative as given, like the data files, not made absolute."""
+    (tmp_path / "bad.ttl").write_text('@prefix ex: <http://ex/> .\nex:a ex:b "unterminated .\n')
+    done = run_cli("validate", seed_build.out / "sanctions-kg.ttl", "--shapes", "bad.ttl",
+                   cwd=tmp_path)
+    assert done.code == 2
+    assert done.stderr.startswith("error: bad.ttl:2:")

@@ -165,7 +165,8 @@ def catalogue(directory: Path | None = None) -> list[Query]:
     folder = directory if directory is not None else resources.queries_dir()
     if not folder.is_dir():
         return []
-    return [load(path) for path in sorted(folder.glob(f"*{QUERY_SUFFIX}")) if path.is_file()]
+    return [load(_bundled(path) if directory is None else path)
+            for path in sorted(folder.glob(f"*{QUERY_SUFFIX}")) if path.is_file()]
 
 
 def named(name: str, directory: Path | None = None) -> Query:
@@ -178,12 +179,18 @@ def named(name: str, directory: Path | None = None) -> Query:
             f"no named query '{name}'; the named queries are: {names} "
             "(see `sanctions-kg queries`)"
         )
-    return load(path)
+    return load(_bundled(path) if directory is None else path)
+
+
+def _bundled(path: Path) -> Path:
+    """A bundled query file as messages name it: relative to the working folder when inside it
+    (a path given by the user is named as given)."""
+    return shown(path)
 
 
 def load(path: Path) -> Query:
     """Read a query file with its header; InputError with file and line for a bad header."""
-    source = str(shown(path))
+    source = str(path)
     try:
         data = path.read_bytes()
     except FileNotFoundError:

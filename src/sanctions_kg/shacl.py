@@ -134,16 +134,17 @@ def shape_files(shapes: Path | None) -> tuple[Path, ...]:
 def load_shapes(shapes: Path | None) -> ShapesGraph:
     """Read the shapes files (cached while the files are unchanged)."""
     files = shape_files(shapes)
-    stamps = tuple((str(path.resolve()), path.stat().st_mtime_ns) for path in files)
+    # Each file as given (what messages name) and where it is (its base IRI and the cache key).
+    stamps = tuple((str(path), str(path.resolve()), path.stat().st_mtime_ns) for path in files)
     return _read_shapes(stamps)
 
 
 @cache
-def _read_shapes(stamps: tuple[tuple[str, int], ...]) -> ShapesGraph:
+def _read_shapes(stamps: tuple[tuple[str, str, int], ...]) -> ShapesGraph:
     import pyoxigraph as ox
 
     triples: list[tuple[Term, ox.NamedNode, Term]] = []
-    for number, (name, _) in enumerate(stamps, start=1):
+    for number, (name, resolved, _) in enumerate(stamps, start=1):
         path = Path(name)
         labels: dict[str, ox.BlankNode] = {}
 
@@ -155,15 +156,15 @@ def _read_shapes(stamps: tuple[tuple[str, int], ...]) -> ShapesGraph:
             return term
 
         try:
-            parsed = list(ox.parse(path=str(path), format=rdf_format(path),
-                                   base_iri=path.as_uri()))
+            parsed = list(ox.parse(path=resolved, format=rdf_format(path),
+                                   base_iri=Path(resolved).as_uri()))
         except SyntaxError as error:
             raise InputError(syntax_problem(path, error)) from None
         except OSError as error:
             raise InputError(f"{path}: cannot read the shapes ({error})") from None
         for triple in parsed:
             triples.append((stable(triple.subject), triple.predicate, stable(triple.object)))
-    return ShapesGraph(tuple(Path(name) for name, _ in stamps), triples)
+    return ShapesGraph(tuple(Path(name) for name, _, _ in stamps), triples)
 
 
 def _iri_of(term: Term | None) -> str | None:
