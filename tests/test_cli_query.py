@@ -6,6 +6,8 @@ import csv
 import hashlib
 import io
 import json
+import os
+import signal
 import subprocess
 import sys
 import time
@@ -437,6 +439,57 @@ def test_timeout_ends_a_long_query(seed_build: Built) -> None:
     assert (code, out) == (2, "")
     assert err == "error: query timed out after 1 s; narrow the query or raise --timeout\n"
     assert elapsed < 10
+
+
+@pytest.mark.parametrize("timeout", ["30", "0"])
+def test_ctrl_c_ends_a_query_the_store_is_still_working_on(seed_build: Built, timeout: str) -> None:
+    """pyoxigraph holds the main thread; Ctrl-C still ends the command at once, with 130."""
+    running = subprocess.Popen(
+        [str(CLI), "query", CARTESIAN, "--store", str(seed_build.store), "--timeout", timeout],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        time.sleep(1.5)  # well into the query
+        assert running.poll() is None
+        interrupted = time.monotonic()
+        os.killpg(running.pid, signal.SIGINT)  # what Ctrl-C sends to the terminal's group
+        out, err = running.communicate(timeout=20)
+        assert (running.returncode, out, err) == (130, "", "interrupted\n")
+        assert time.monotonic() - interrupted < 5
+    finally:
+        if running.poll() is None:
+            os.killpg(running.pid, signal.SIGKILL)
+            running.wait()
+
+
+def test_ctrl_c_while_the_command_line_loads_is_an_interruption(
+    monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    from sanctions_kg import launch
+
+    class Interrupting:
+        """Ctrl-C arriving while ``sanctions_kg.cli`` is imported."""
+
+        def find_spec(self, name: str, *_: object) -> None:
+            if name == "sanctions_kg.cli":
+                raise KeyboardInterrupt
+
+    monkeypatch.delitem(sys.modules, "sanctions_kg.cli", raising=False)
+    monkeypatch.setattr(sys, "meta_path", [Interrupting(), *sys.meta_path])
+    with pytest.raises(SystemExit) as ended:
+        launch.main()
+    assert ended.value.code == 130
+    assert capfd.readouterr().err == "interrupted\n"
+
+
+def test_the_time_limit_holds_when_stderr_is_a_closed_pipe(seed_build: Built) -> None:
+    """The message cannot be written; the watchdog still ends the query, with exit code 2."""
+    started = time.monotonic()
+    done = subprocess.run(
+        f"{CLI} query '{CARTESIAN}' --store {seed_build.store} --timeout 1 2>&1 | (sleep 0.2; true)"
+        "; exit ${PIPESTATUS[0]}",
+        shell=True, executable="/bin/bash", timeout=60)
+    assert done.returncode == 2
+    assert time.monotonic() - started < 10
 
 
 def test_watchdog_is_cancelled_when_the_block_ends() -> None:

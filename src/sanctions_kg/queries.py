@@ -40,7 +40,7 @@ import os
 import re
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
@@ -1021,33 +1021,85 @@ def _run_remote(
 
 @contextmanager
 def watchdog(seconds: float | None, target: Path | Endpoint | None = None) -> Iterator[None]:
-    """End the process with exit code 2 when the block takes longer than ``seconds``.
+    """End the process with exit code 2 when the block takes longer than ``seconds``, and with
+    exit code 130 on Ctrl-C.
 
-    pyoxigraph cannot interrupt a running query, so this is the only way to keep a promise of
-    a time limit; it is meant for the command line. ``None`` or 0: no limit. The message
-    blames the server when ``target`` is an endpoint (it may be down, not the query slow).
+    pyoxigraph cannot interrupt a running query, and while it runs Python does not see Ctrl-C
+    either, so this is the only way to keep a promise of a time limit and of Ctrl-C; it is
+    meant for the command line. ``None`` or 0: no limit. The message blames the server when
+    ``target`` is an endpoint (it may be down, not the query slow).
     """
     limit = time_limit(seconds)
-    if limit is None:
+    timer = None
+    if limit is not None:
+        if isinstance(target, Endpoint):
+            message = (f"error: {target.url} did not answer within {limit:g} s; check that the "
+                       "server is running, or allow more time with --timeout\n")
+        else:
+            message = (f"error: query timed out after {limit:g} s; narrow the query or raise "
+                       "--timeout\n")
+        timer = threading.Timer(limit, _expire, args=(message, 2))
+        timer.daemon = True
+        timer.start()
+    try:
+        with _interruptible():
+            yield
+    finally:
+        if timer is not None:
+            timer.cancel()
+
+
+@contextmanager
+def _interruptible() -> Iterator[None]:
+    """Ctrl-C ends the process even while pyoxigraph holds the main thread.
+
+    Python's own handler raises KeyboardInterrupt only once the main thread is back in Python.
+    The signal also wakes a thread here (``signal.set_wakeup_fd``); if the block is still
+    running a moment later, the thread says so and ends the process with exit code 130. A
+    query writes nothing but standard output, so there is nothing to clean up.
+    """
+    import signal
+    import socket
+
+    if threading.current_thread() is not threading.main_thread():
         yield
         return
-    if isinstance(target, Endpoint):
-        message = (f"error: {target.url} did not answer within {limit:g} s; check that the "
-                   "server is running, or allow more time with --timeout\n")
-    else:
-        message = f"error: query timed out after {limit:g} s; narrow the query or raise --timeout\n"
-    timer = threading.Timer(limit, _expire, args=(message,))
-    timer.daemon = True
-    timer.start()
+    reader, writer = socket.socketpair()
+    writer.setblocking(False)
+    previous = signal.set_wakeup_fd(writer.fileno(), warn_on_full_buffer=False)
+    done = threading.Event()
+
+    def watch() -> None:
+        while not done.is_set():
+            try:
+                woken = reader.recv(64)
+            except OSError:
+                return
+            if not woken:
+                return
+            if signal.SIGINT in woken and not done.wait(_GRACE_SECONDS):
+                _expire("interrupted\n", 130)
+
+    thread = threading.Thread(target=watch, name="sanctions-kg-interrupt", daemon=True)
+    thread.start()
     try:
         yield
     finally:
-        timer.cancel()
+        done.set()
+        signal.set_wakeup_fd(previous)
+        writer.close()  # the watching thread's recv returns b"": it ends
+        thread.join(1)
+        reader.close()
 
 
-def _expire(message: str) -> None:
-    os.write(2, message.encode())
-    os._exit(2)
+#: How long the main thread has to see Ctrl-C itself before the watching thread ends the process.
+_GRACE_SECONDS = 0.3
+
+
+def _expire(message: str, code: int) -> None:
+    with suppress(OSError):  # stderr may be a closed pipe: the exit code still tells
+        os.write(2, message.encode())
+    os._exit(code)
 
 
 # --- Helpers --------------------------------------------------------------------------------
