@@ -364,3 +364,37 @@ def test_an_interrupted_fallback_switch_is_recovered_by_the_next_run(
     assert file_hashes(aside) == references[site.holds].files
     site.rerun(target.name)
     assert not aside.exists()
+
+
+def test_ctrl_c_at_any_moment_of_a_parallel_build_ends_it_cleanly(tmp_path: Path) -> None:
+    """Ctrl-C (SIGINT to the whole process group, workers included) while a 150-file build runs
+    on worker processes: exit 130 with one line, never a hang, a traceback or a build finished
+    anyway, and the previous output and store generation stay as they were."""
+    data = make_corpus(tmp_path, *VERSIONS["old"])
+    out, store = tmp_path / "out", tmp_path / "store"
+    args = ["build", "--data", data, "--out", out, "--store", store]  # validation included
+    started = time.monotonic()
+    assert run_cli(*args).code == 0
+    whole = time.monotonic() - started
+    before = (file_hashes(out), (store / "current").readlink())
+    outcomes: Counter[str] = Counter()
+    for step in range(8):
+        running = subprocess.Popen([str(CLI), *map(str, args)], stdout=subprocess.PIPE,
+                                   stderr=subprocess.PIPE, text=True, start_new_session=True)
+        try:
+            time.sleep(0.05 + whole * step / 9)
+            os.killpg(running.pid, signal.SIGINT)
+            _, err = running.communicate(timeout=60)
+        finally:
+            if running.poll() is None:
+                os.killpg(running.pid, signal.SIGKILL)
+                running.wait()
+        if running.returncode == 0:  # the build was done before the signal came
+            outcomes["done"] += 1
+            before = (file_hashes(out), (store / "current").readlink())
+            continue
+        assert (running.returncode, err) == (130, "interrupted\n")
+        outcomes["interrupted"] += 1
+        assert (file_hashes(out), (store / "current").readlink()) == before
+        assert not list(tmp_path.glob(".out.tmp-*"))
+    assert outcomes["interrupted"] >= 6, outcomes

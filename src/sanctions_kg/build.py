@@ -95,8 +95,9 @@ def build(options: BuildOptions, *, progress: Progress | None = None) -> BuildSu
             shutil.rmtree(staging, ignore_errors=True)
             raise
         committed = False
-        loader = writer.loader(pending)
+        loader: ChunkLoader | None = None
         try:
+            loader = writer.loader(pending)
             dataset = DatasetWriter(staging)
             written = _write_dataset(
                 _Sink(dataset, loader), files, reference, schema, ontology, options, problems,
@@ -131,7 +132,8 @@ def build(options: BuildOptions, *, progress: Progress | None = None) -> BuildSu
         finally:
             shutil.rmtree(staging, ignore_errors=True)
             if not committed:
-                loader.abandon()
+                if loader is not None:
+                    loader.abandon()
                 writer.abort(pending)
     return BuildSummary(
         articles=written.articles,

@@ -11,6 +11,7 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .atomic import become_worker
 from .errors import InputError, Location, Problem
@@ -20,6 +21,9 @@ from .output import SerialisedGraph, serialise
 from .records import Section
 from .schema import Schema
 from .store import relative_name
+
+if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
 
 #: Below this many facts files, the work stays in this process (a pool costs more than it saves).
 PARALLEL_THRESHOLD = 64
@@ -57,6 +61,12 @@ def _initialise(context: _Context) -> None:
 
 
 def _initialise_worker(context: _Context) -> None:
+    import signal
+
+    # Ctrl-C reaches the whole process group; the parent alone answers it, by stopping the
+    # workers. The signal was blocked since the fork, so none arrived before this line.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     become_worker()
     _initialise(context)
 
@@ -110,13 +120,34 @@ def compile_articles(
         yield from map(_compile, files)
         return
     import multiprocessing
+    import signal
     from concurrent.futures import ProcessPoolExecutor
 
     # fork: the workers inherit the loaded schema and entities instead of unpickling them.
-    with ProcessPoolExecutor(
+    pool = ProcessPoolExecutor(
         max_workers=count,
         mp_context=multiprocessing.get_context("fork"),
         initializer=_initialise_worker,
         initargs=(context,),
-    ) as pool:
-        yield from pool.map(_compile, files, chunksize=8)
+    )
+    try:
+        # The workers are forked when the work is handed out. Ctrl-C in the middle of that
+        # would reach a worker before it ignores the signal, or the parent inside a fork
+        # handler that swallows it; blocked meanwhile, it arrives just after, in the parent.
+        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        try:
+            results = pool.map(_compile, files, chunksize=8)
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+        yield from results
+    except BaseException:  # Ctrl-C, an error, or the consumer stopped early (GeneratorExit)
+        _stop(pool)
+        raise
+    pool.shutdown()
+
+
+def _stop(pool: ProcessPoolExecutor) -> None:
+    """Stop the pool soon: drop the work not started, and wait only for the chunks the workers
+    are on (a fraction of a second). Ending a worker in the middle of sending its result would
+    leave the pool's reader waiting for the rest of it for ever."""
+    pool.shutdown(wait=True, cancel_futures=True)
