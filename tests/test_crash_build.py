@@ -380,17 +380,23 @@ def test_ctrl_c_at_any_moment_of_a_parallel_build_ends_it_cleanly(tmp_path: Path
     outcomes: Counter[str] = Counter()
     for step in range(8):
         running = subprocess.Popen([str(CLI), *map(str, args)], stdout=subprocess.PIPE,
-                                   stderr=subprocess.PIPE, text=True, start_new_session=True)
+                                   stderr=subprocess.PIPE, text=True, start_new_session=True,
+                                   env={**os.environ, "PYTHONFAULTHANDLER": "1"})
         try:
             time.sleep(0.05 + whole * step / 9)
             os.killpg(running.pid, signal.SIGINT)
-            _, err = running.communicate(timeout=60)
+            said, err = running.communicate(timeout=60)
+        except subprocess.TimeoutExpired:  # a hang: the threads' stacks, for the report
+            running.send_signal(signal.SIGABRT)
+            _, err = running.communicate(timeout=30)
+            pytest.fail(f"the build hung after Ctrl-C at step {step}:\n{err[-6000:]}")
         finally:
             if running.poll() is None:
                 os.killpg(running.pid, signal.SIGKILL)
                 running.wait()
-        if running.returncode == 0:  # the build was done before the signal came
-            outcomes["done"] += 1
+        if said.startswith("Built "):  # done before the signal came (a signal during the
+            outcomes["done"] += 1       # exit that follows kills it: -2)
+            assert running.returncode in (0, -signal.SIGINT)
             before = (file_hashes(out), (store / "current").readlink())
             continue
         assert (running.returncode, err) == (130, "interrupted\n")

@@ -247,6 +247,15 @@ INPUT_CASES: dict[str, InputCase] = {
     "error: <file>:<line>: unknown field '<key>' in <what>; check the spelling (fields are "
     "ontology property names)":
         InputCase("unknown-field", with_field("targett: x")),
+    "error: <file>:<line>: '<key>' is not a field of <type> (the ontology gives it to "
+    "<classes>); remove it, or give the record a type that has it":
+        InputCase("field-of-another-class", with_field("party: [iran, russia]")),
+    "error: <file>:<line>: 'quote' is for claims (a speaker's words), not for a <type>; put the "
+    "words that support it under evidence:":
+        InputCase("quote-on-a-fact", with_field('quote: "slapped crippling sanctions"')),
+    "error: <file>:<line>: '<key>' is stated only as a claim's content, never as a field: write "
+    "{subject: …, predicate: <key>, object: …} under content:":
+        InputCase("content-predicate-field", with_field("doesNotRecognise: russia")),
     f"error: {LOC}: missing required field '<key>'; add it":
         InputCase("missing-field", edit("    type: Sanction\n", "")),
     f"error: {LOC}: '<key>' must be a non-empty text":

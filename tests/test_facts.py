@@ -350,8 +350,8 @@ CONTENT = "    speaker: ebrahim-raisi\n    content:\n      - "
         ("field-of-a-content",
          replace("    speaker: ebrahim-raisi\n", CONTENT +
                  "{subject: russia, predicate: imposesSanctionsOn, object: united-states, "
-                 "imposer: iran}\n"),
-         ["23:90"]),
+                 "area: iran}\n"),
+         ["23:87"]),
     ],
 )
 def test_every_reference_to_both_a_fact_and_an_entity_is_reported(
@@ -457,3 +457,34 @@ def test_an_article_text_that_is_not_a_file_is_named_for_what_it_is(
     (data / "articles" / "mini.txt").unlink()
     make(data / "articles" / "mini.txt")
     assert problems_of(data) == [message]
+
+
+@pytest.mark.parametrize(("old", "new", "message"), [
+    ("    target: iran\n", "    target: iran\n    party: [iran, russia]\n",
+     "facts/mini.yaml:10: 'party' is not a field of Sanction (the ontology gives it to Agreement "
+     "or BilateralRelations); remove it, or give the record a type that has it"),
+    ("    target: iran\n", "    target: iran\n    quote: \"slapped crippling sanctions\"\n",
+     "facts/mini.yaml:10: 'quote' is for claims (a speaker's words), not for a Sanction; put the "
+     "words that support it under evidence:"),
+    ("    target: iran\n", "    target: iran\n    doesNotRecognise: russia\n",
+     "facts/mini.yaml:10: 'doesNotRecognise' is stated only as a claim's content, never as a "
+     "field: write {subject: …, predicate: doesNotRecognise, object: …} under content:"),
+    ("    speaker: ebrahim-raisi\n", "    speaker: ebrahim-raisi\n    imposer: united-states\n",
+     "facts/mini.yaml:16: 'imposer' is not a field of Claim (the ontology gives it to Sanction); "
+     "remove it, or give the record a type that has it"),
+])
+def test_a_field_the_ontology_gives_to_other_classes_is_refused(
+    tmp_path: Path, old: str, new: str, message: str
+) -> None:
+    """Written, it would state something of the wrong kind of thing, and no shape catches it."""
+    assert problems_of(make_data(tmp_path, replace(old, new)(MINI))) == [message]
+
+
+def test_a_field_of_a_superclass_or_of_a_union_domain_is_accepted(tmp_path: Path) -> None:
+    """``date`` belongs to Event (a superclass of BilateralMeeting); ``modality`` to Claim or
+    ClaimContent."""
+    schema = load_schema(resources.ontology_path())
+    assert schema.fits("date", "BilateralMeeting")
+    assert schema.fits("modality", "Claim") and schema.fits("modality", "ClaimContent")
+    assert schema.fits("party", "BilateralRelations") and not schema.fits("party", "Sanction")
+    assert schema.fits("note", "Sanction")  # a property without a domain fits anything

@@ -46,6 +46,8 @@ PUBLISHED_KEYS = {"value", "inferred", "note"}
 FACT_RESERVED = {"id", "type", "evidence", "quote", "content", "note", "label", "altLabel"}
 ENTITY_RESERVED = {"id", "type", "label", "altLabel", "sameAs", "source", "pycountry", "note"}
 CONTENT_KEYS = {"subject", "predicate", "object"}
+#: The class of a claim content item, whose fields are checked against it.
+CLAIM_CONTENT = "ClaimContent"
 QUOTE_KEYS = {"exact", "prefix", "suffix"}
 DATE_KEYS = {"value", "earliest", "latest", "expression"}
 WIKIDATA_IRI = re.compile(r"^http://www\.wikidata\.org/entity/Q[1-9][0-9]*$")
@@ -219,6 +221,7 @@ def _load_entity(
     if ident is None or type_ is None:
         return None
     fields = _fields(mapping, ENTITY_RESERVED, schema, problems, published=None, text=None)
+    _check_fit(node, mapping, type_, schema, problems)
     country = None
     if "pycountry" in mapping:
         country = _country(mapping["pycountry"], problems)
@@ -415,6 +418,8 @@ def _load_fact(
     ident, type_ = _id_and_type(node, mapping, schema, problems, unusable,
                                 default_type=default_type)
     fields = _fields(mapping, FACT_RESERVED, schema, problems, published=published, text=text)
+    if type_ is not None:
+        _check_fit(node, mapping, type_, schema, problems)
     evidence = tuple(_quotes(mapping.get("evidence"), text, problems, "evidence"))
     quotes = tuple(_quotes(mapping.get("quote"), text, problems, "quote"))
     if "evidence" not in mapping and "quote" not in mapping:
@@ -464,6 +469,7 @@ def _contents(
             )
             continue
         fields = _fields(mapping, CONTENT_KEYS, schema, problems, published=published, text=text)
+        _check_fit(item, mapping, CLAIM_CONTENT, schema, problems)
         if len(parts) == 3:
             contents.append(
                 Content(
@@ -686,6 +692,27 @@ def _date(
 def _shortened(words: str) -> str:
     """``words`` cut to 60 characters for a message."""
     return words if len(words) <= 60 else words[:57] + "..."
+
+
+def _check_fit(
+    node: Node, mapping: dict[str, Node], type_: str, schema: Schema, problems: _Problems
+) -> None:
+    """A problem for each field whose property the ontology gives to other classes only (its
+    rdfs:domain): written, it would state something of the wrong kind of thing."""
+    for key in mapping:
+        if key == "quote" and not schema.fits("quote", type_):
+            problems.add(node.key_locations.get(key, node.location),
+                         f"'quote' is for claims (a speaker's words), not for a {type_}; put "
+                         "the words that support it under evidence:")
+        elif key in schema.content_predicates:
+            problems.add(node.key_locations.get(key, node.location),
+                         f"'{key}' is stated only as a claim's content, never as a field: write "
+                         f"{{subject: …, predicate: {key}, object: …}} under content:")
+        elif schema.is_property(key) and not schema.fits(key, type_):
+            owners = " or ".join(sorted(schema.domains[key]))
+            problems.add(node.key_locations.get(key, node.location),
+                         f"'{key}' is not a field of {type_} (the ontology gives it to "
+                         f"{owners}); remove it, or give the record a type that has it")
 
 
 def _in_text(expression: str, text: str) -> bool:

@@ -31,10 +31,19 @@ class Schema:
     date_properties: frozenset[str]
     #: Companions of date properties (``dateEarliest`` …), which facts files do not name.
     date_companions: frozenset[str]
+    #: Property → the classes of its ``rdfs:domain`` (a union counts each); absent: any class.
+    domains: dict[str, frozenset[str]]
+    #: Class → itself and its ``skg:`` superclasses.
+    ancestors: dict[str, frozenset[str]]
 
     def is_property(self, name: str) -> bool:
         """Whether ``name`` is an object or datatype property of the ontology."""
         return name in self.object_properties or name in self.datatype_ranges
+
+    def fits(self, name: str, class_name: str) -> bool:
+        """Whether property ``name`` may describe a ``class_name`` (its domain allows it)."""
+        domain = self.domains.get(name)
+        return domain is None or bool(domain & self.ancestors.get(class_name, {class_name}))
 
 
 def kind_slug(class_name: str) -> str:
@@ -54,16 +63,49 @@ def load_schema(path: Path) -> Schema:
         raise InputError(Problem(Location(path, 1), f"cannot read the ontology: {error}")) from None
     types: dict[str, set[str]] = {}
     ranges: dict[str, str] = {}
+    domains: dict[str, ox.NamedNode | ox.BlankNode] = {}
+    parents: dict[str, set[str]] = {}
+    lists: dict[tuple[ox.BlankNode, str], object] = {}  # (node, first/rest/unionOf) → object
     for triple in triples:
-        subject = triple.subject
+        subject, predicate, obj = triple.subject, triple.predicate.value, triple.object
+        if isinstance(subject, ox.BlankNode) and predicate in (RDF + "first", RDF + "rest",
+                                                               OWL + "unionOf"):
+            lists[subject, predicate] = obj
         if not isinstance(subject, ox.NamedNode) or not subject.value.startswith(SKG):
             continue
         name = subject.value[len(SKG) :]
-        obj = triple.object
-        if triple.predicate.value == RDF + "type" and isinstance(obj, ox.NamedNode):
+        if predicate == RDF + "type" and isinstance(obj, ox.NamedNode):
             types.setdefault(name, set()).add(obj.value)
-        elif triple.predicate.value == RDFS + "range" and isinstance(obj, ox.NamedNode):
+        elif predicate == RDFS + "range" and isinstance(obj, ox.NamedNode):
             ranges[name] = obj.value
+        elif predicate == RDFS + "domain" and isinstance(obj, ox.NamedNode | ox.BlankNode):
+            domains[name] = obj
+        elif (predicate == RDFS + "subClassOf" and isinstance(obj, ox.NamedNode)
+              and obj.value.startswith(SKG)):
+            parents.setdefault(name, set()).add(obj.value[len(SKG) :])
+
+    def classes_of(domain: ox.NamedNode | ox.BlankNode) -> frozenset[str] | None:
+        """The ``skg:`` classes a domain names; None for one that allows anything."""
+        if isinstance(domain, ox.NamedNode):
+            return frozenset({domain.value[len(SKG) :]}) if domain.value.startswith(SKG) else None
+        members: set[str] = set()
+        item = lists.get((domain, OWL + "unionOf"))
+        while isinstance(item, ox.BlankNode):
+            first = lists.get((item, RDF + "first"))
+            if not isinstance(first, ox.NamedNode) or not first.value.startswith(SKG):
+                return None
+            members.add(first.value[len(SKG) :])
+            item = lists.get((item, RDF + "rest"))
+        return frozenset(members) or None
+
+    def ancestors(name: str) -> frozenset[str]:
+        seen, todo = {name}, [name]
+        while todo:
+            for parent in parents.get(todo.pop(), ()):
+                if parent not in seen:
+                    seen.add(parent)
+                    todo.append(parent)
+        return frozenset(seen)
 
     def having(type_iri: str) -> frozenset[str]:
         return frozenset(name for name, kinds in types.items() if type_iri in kinds)
@@ -83,4 +125,7 @@ def load_schema(path: Path) -> Schema:
         content_predicates=having(SKG + "ContentPredicate"),
         date_properties=dates,
         date_companions=frozenset(d + suffix for d in dates for suffix in DATE_COMPANIONS),
+        domains={name: classes for name, domain in domains.items()
+                 if (classes := classes_of(domain)) is not None},
+        ancestors={name: ancestors(name) for name in having(OWL + "Class")},
     )
