@@ -241,3 +241,22 @@ def test_a_shapes_file_is_named_as_given(tmp_path: Path, seed_build: Built) -> N
                    cwd=tmp_path)
     assert done.code == 2
     assert done.stderr.startswith("error: bad.ttl:2:")
+
+
+@pytest.mark.parametrize(("content", "where", "reason"), [
+    ("[1, 2]", 1, "an object with 'data' and 'nodes' was expected"),
+    ('{"data": "x",\n "nodes": [1}', 2, "JSON syntax error: "),
+    ('{"nodes": {"x": "f.yaml:seven"}}', 1, "invalid literal"),
+])
+def test_a_broken_source_map_is_named_with_its_line_and_a_plain_reason(
+    tmp_path: Path, content: str, where: int, reason: str
+) -> None:
+    (tmp_path / "sanctions-kg.sourcemap.json").write_text(content)
+    data = tmp_path / "data.ttl"
+    data.write_text("<http://example.org/a> a <http://example.org/B> .\n")
+    done = run_cli("validate", data, cwd=tmp_path)
+    assert done.code == 2
+    assert done.stderr.startswith(
+        f"error: {tmp_path}/sanctions-kg.sourcemap.json:{where}: not a sanctions-kg source map "
+        f"({reason}")
+    assert "object has no attribute" not in done.stderr

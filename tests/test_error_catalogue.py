@@ -590,10 +590,10 @@ def _rdf_unreadable(c: Context) -> Outcome:
     return c.cli("validate", "memory.ttl")
 
 
-@produces("error: <file>:1: not a sanctions-kg source map (<reason>); delete it or rebuild with "
+@produces("error: <file>:<line>: not a sanctions-kg source map (<reason>); delete it or rebuild with "
           "`sanctions-kg build`")
 def _bad_sourcemap(c: Context) -> Outcome:
-    c.write("sanctions-kg.sourcemap.json", "{not json")
+    c.write("sanctions-kg.sourcemap.json", "{\n  not json")
     data = c.write("data.ttl", "<http://example.org/a> a <http://example.org/B> .")
     return c.cli("validate", data)
 

@@ -488,3 +488,13 @@ def test_a_field_of_a_superclass_or_of_a_union_domain_is_accepted(tmp_path: Path
     assert schema.fits("modality", "Claim") and schema.fits("modality", "ClaimContent")
     assert schema.fits("party", "BilateralRelations") and not schema.fits("party", "Sanction")
     assert schema.fits("note", "Sanction")  # a property without a domain fits anything
+
+
+def test_a_byte_order_mark_before_the_article_text_is_not_part_of_it(tmp_path: Path) -> None:
+    data = make_data(tmp_path, MINI)
+    text = data / "articles" / "mini.txt"
+    text.write_bytes(b"\xef\xbb\xbf" + text.read_bytes())
+    (article,) = load_corpus(data, load_schema(resources.ontology_path())).articles
+    assert article.meta.text == SEED_TEXT.read_text(encoding="utf-8")
+    (quote,) = article.records[0].evidence
+    assert article.meta.text[quote.start : quote.end] == quote.exact

@@ -126,7 +126,9 @@ def read_text(path: Path, *, display: Path | None = None) -> str:
         raise InputError(
             Problem(Location(shown, 1), f"cannot read the file ({error.strerror})")
         ) from None
-    text = decode(data, shown)
+    # A byte order mark says how the file is encoded; it is not part of the text (an article's
+    # evidence offsets and schema:text would otherwise start with it).
+    text = decode(data, shown).removeprefix("\ufeff")
     if not text.strip():
         raise InputError(Problem(Location(shown, 1), "the file is empty; add content or remove it"))
     return text

@@ -117,17 +117,25 @@ def read_sourcemap(store: Path) -> dict[str, Location]:
 
 def load_sourcemap(path: Path) -> dict[str, Location]:
     """Read a source map file written by :func:`write_sourcemap`."""
+    line_of_error = 1
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as error:
+            line_of_error = error.lineno
+            raise ValueError(f"JSON syntax error: {error.msg}") from None
+        if not isinstance(data, dict) or not isinstance(data.get("nodes", {}), dict):
+            raise ValueError("an object with 'data' and 'nodes' was expected")
         base = Path(data.get("data", "."))
         nodes: dict[str, Location] = {}
         for iri, where in data.get("nodes", {}).items():
             file, _, line = str(where).rpartition(":")
             nodes[iri] = Location(base / file, int(line))
-    except (ValueError, AttributeError, TypeError, UnicodeDecodeError) as error:
+    except (ValueError, TypeError, UnicodeDecodeError) as error:
         reason = " ".join(str(error).split())
         raise InputError(Problem(
-            Location(path, 1),
+            Location(path, line_of_error),
             f"not a sanctions-kg source map ({reason}); delete it or rebuild with "
             "`sanctions-kg build`",
         )) from None
