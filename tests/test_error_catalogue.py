@@ -590,8 +590,8 @@ def _rdf_unreadable(c: Context) -> Outcome:
     return c.cli("validate", "memory.ttl")
 
 
-@produces("error: <file>:<line>: not a sanctions-kg source map (<reason>); delete it or rebuild with "
-          "`sanctions-kg build`")
+@produces("error: <file>:<line>: not a sanctions-kg source map (<reason>); delete it or rebuild "
+          "with `sanctions-kg build`")
 def _bad_sourcemap(c: Context) -> Outcome:
     c.write("sanctions-kg.sourcemap.json", "{\n  not json")
     data = c.write("data.ttl", "<http://example.org/a> a <http://example.org/B> .")
