@@ -700,18 +700,16 @@ def _check_fit(
     """A problem for each field whose property the ontology gives to other classes only (its
     rdfs:domain): written, it would state something of the wrong kind of thing."""
     for key in mapping:
+        where = node.key_locations.get(key, node.location)
         if key == "quote" and not schema.fits("quote", type_):
-            problems.add(node.key_locations.get(key, node.location),
-                         f"'quote' is for claims (a speaker's words), not for a {type_}; put "
-                         "the words that support it under evidence:")
+            problems.add(where, f"'quote' is for claims (a speaker's words), not for a {type_}; "
+                         "put the words that support it under evidence:")
         elif key in schema.content_predicates:
-            problems.add(node.key_locations.get(key, node.location),
-                         f"'{key}' is stated only as a claim's content, never as a field: write "
-                         f"{{subject: …, predicate: {key}, object: …}} under content:")
+            problems.add(where, f"'{key}' is stated only as a claim's content, never as a field: "
+                         f"write {{subject: …, predicate: {key}, object: …}} under content:")
         elif schema.is_property(key) and not schema.fits(key, type_):
             owners = " or ".join(sorted(schema.domains[key]))
-            problems.add(node.key_locations.get(key, node.location),
-                         f"'{key}' is not a field of {type_} (the ontology gives it to "
+            problems.add(where, f"'{key}' is not a field of {type_} (the ontology gives it to "
                          f"{owners}); remove it, or give the record a type that has it")
 
 

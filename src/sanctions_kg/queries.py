@@ -160,18 +160,23 @@ class Endpoint:
 # --- Reading queries ------------------------------------------------------------------------
 
 
+def _bundled_queries() -> Path:
+    """The bundled queries folder as messages name its files: relative to the working folder
+    when inside it (a folder or file the user gives is named as given)."""
+    return shown(resources.queries_dir())
+
+
 def catalogue(directory: Path | None = None) -> list[Query]:
     """The named queries, sorted by name (the ``.rq`` files of the queries folder)."""
-    folder = directory if directory is not None else resources.queries_dir()
+    folder = directory if directory is not None else _bundled_queries()
     if not folder.is_dir():
         return []
-    return [load(_bundled(path) if directory is None else path)
-            for path in sorted(folder.glob(f"*{QUERY_SUFFIX}")) if path.is_file()]
+    return [load(path) for path in sorted(folder.glob(f"*{QUERY_SUFFIX}")) if path.is_file()]
 
 
 def named(name: str, directory: Path | None = None) -> Query:
     """The named query ``name``; UsageError listing the names when there is none."""
-    folder = directory if directory is not None else resources.queries_dir()
+    folder = directory if directory is not None else _bundled_queries()
     path = folder / f"{name}{QUERY_SUFFIX}"
     if "/" in name or not path.is_file():
         names = ", ".join(q.name or "" for q in catalogue(folder)) or "none"
@@ -179,13 +184,7 @@ def named(name: str, directory: Path | None = None) -> Query:
             f"no named query '{name}'; the named queries are: {names} "
             "(see `sanctions-kg queries`)"
         )
-    return load(_bundled(path) if directory is None else path)
-
-
-def _bundled(path: Path) -> Path:
-    """A bundled query file as messages name it: relative to the working folder when inside it
-    (a path given by the user is named as given)."""
-    return shown(path)
+    return load(path)
 
 
 def load(path: Path) -> Query:
