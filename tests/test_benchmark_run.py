@@ -219,10 +219,56 @@ def test_the_named_query_table_shows_the_rows_each_query_returned() -> None:
     document = _document(_run(1000, query_rows={"q-a": 1234, "q-b": None}),
                          _run(10000, query_rows={"q-a": 12_340, "q-b": 7}))
     lines = runner.markdown(document).splitlines()
-    assert "| query | 1000 ours | 1000 rows | 1000 rdflib | 10000 ours | 10000 rows | " \
-           "10000 rdflib |" in lines
-    assert "| q-a | 1.0 | 1,234 | 100.0 | 1.0 | 12,340 | 100.0 |" in lines
-    assert "| q-b | 2.0 | – | 100.0 | 2.0 | 7 | 100.0 |" in lines
+    assert "| query | 1000 ours | 1000 rows | 1000 rdflib | 1000 oxigraph | 10000 ours | " \
+           "10000 rows | 10000 rdflib | 10000 oxigraph |" in lines
+    assert "| q-a | 1.0 | 1,234 | 100.0 | – | 1.0 | 12,340 | 100.0 | – |" in lines
+    assert "| q-b | 2.0 | – | 100.0 | – | 2.0 | 7 | 100.0 | – |" in lines
+
+
+def test_the_query_target_and_table_set_the_rust_cli_beside_ours() -> None:
+    document = _document(_run(10000, query_p50_ms={"q-a": 20.0, "q-b": 150.0},
+                              query_rows={"q-a": 3, "q-b": 400},
+                              oxigraph_query_p50_ms={"q-a": 30.0, "q-b": 140.5}))
+    assert _target(document, QUERY_TARGET) == (
+        "slowest 150.0 ms (q-b, 400 rows); 1 of 2 under 100 ms; oxigraph query (Rust CLI) on "
+        "the same data: 1 of 2 under 100 ms, slowest 140 ms", "missed")
+    assert "| q-b | 150.0 | 400 | 100.0 | 140.5 |" in runner.markdown(document).splitlines()
+
+
+def test_each_named_query_is_timed_through_the_rust_cli_with_its_start_apart(
+        tmp_path: Any, monkeypatch: Any) -> None:
+    """A query that runs past its share is recorded at the share and not run at larger sizes;
+    one that fails leaves a note and no figure; the start (``ASK {}``) is measured apart."""
+    calls: list[str] = []
+    seconds = {"start": 0.01, "fast": 0.05, "slow": None, "broken": 0.02}
+
+    class Spawner:
+        def run(self, name: str, argv: Any, **options: Any) -> Any:
+            query = name.split("-")[1]
+            calls.append(query)
+            taken = seconds[query]
+            return runner.Measured(seconds=taken if taken is not None else options["timeout"],
+                                   peak_rss_mb=10.0, code=2 if query == "broken" else 0,
+                                   timed_out=taken is None)
+
+        def tail(self, name: str) -> str:
+            return "Error: it broke"
+
+    monkeypatch.setattr(runner, "query_text_file", lambda name, out: out)
+    settings = runner.Settings(quick=False, seed=1, cli=tmp_path, oxigraph=tmp_path,
+                               pyshacl=tmp_path, shapes=tmp_path, cap=30.0)
+    notes: list[str] = []
+    figures = runner._oxigraph_queries(10, settings, Spawner(), tmp_path, tmp_path,
+                                       ["fast", "slow", "broken"], notes)
+    assert figures == {"oxigraph_query_p50_ms": {"fast": 50.0, "slow": 10000.0},
+                       "oxigraph_capped_queries": ["slow"], "oxigraph_start_ms": 10.0}
+    assert calls.count("fast") == settings.reps and calls.count("slow") == 1
+    assert "oxigraph query failed on broken: Error: it broke" in notes
+    assert settings.capped_oxigraph == {"slow"}
+    calls.clear()
+    again = runner._oxigraph_queries(100, settings, Spawner(), tmp_path, tmp_path,
+                                     ["fast", "slow"], [])
+    assert "slow" not in calls and again["oxigraph_capped_queries"] == ["slow"]
 
 
 def test_the_query_figures_record_the_rows_each_query_returned(tmp_path: Any,
