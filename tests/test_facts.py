@@ -212,6 +212,18 @@ def problems_of(data: Path) -> list[str]:
     return [str(problem).removeprefix(f"{data}/") for problem in caught.value.problems]
 
 
+def test_a_duplicate_article_id_is_reported_where_the_id_is_written(tmp_path: Path) -> None:
+    """Both the loader and ``build`` point at the ``id:`` line of each file, not at its start."""
+    data = make_data(tmp_path, MINI.replace("  id: mini\n", "  # the same article\n  id: mini\n"))
+    shutil.copyfile(data / "facts" / "mini.yaml", data / "facts" / "twin.yaml")
+    expected = ("facts/twin.yaml:3:7: duplicate article id 'mini' (also at "
+                f"{data}/facts/mini.yaml:3:7); give each article its own id")
+    assert problems_of(data) == [expected]
+    result = run_cli("build", "--no-validate", "--data", data, "--out", tmp_path / "out",
+                     "--store", tmp_path / "store")
+    assert (result.code, result.stderr) == (2, f"error: {data}/{expected}\n")
+
+
 def test_a_fact_without_a_valid_type_is_reported_once_not_where_it_is_named(
     tmp_path: Path,
 ) -> None:
@@ -246,6 +258,11 @@ def test_an_unknown_id_is_still_reported_beside_a_fact_without_a_type(tmp_path: 
                   "the spelling (fields are ontology property names)",
                   "reference/states.yaml:3:1: missing 'entities:' list; add it"],
                  id="no-entities-list: its ids may be defined there"),
+    pytest.param(replace("entities:\n", "entities: all of them\nstates:\n"),
+                 ["reference/states.yaml:3:11: 'entities' must be a list",
+                  "reference/states.yaml:4: unknown field 'states' in the top level; check the "
+                  "spelling (fields are ontology property names)"],
+                 id="entities-not-a-list: its ids may be defined there"),
     pytest.param(replace("  - id: iran\n", "  - id: Iran\n"),
                  ["reference/states.yaml:4:9: id 'Iran' must be kebab-case (lower-case "
                   "letters, digits and hyphens); write 'iran'"],

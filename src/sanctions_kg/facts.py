@@ -117,11 +117,11 @@ def load_corpus(
             previous = article_ids.get(article.meta.id)
             if previous is not None:
                 problems.add(
-                    article.location,
+                    article.id_location,
                     f"duplicate article id '{article.meta.id}' (also at {previous}); "
                     "give each article its own id",
                 )
-            article_ids[article.meta.id] = article.location
+            article_ids[article.meta.id] = article.id_location
             articles.append(article)
     if problems.items:
         raise InputError(problems.items)
@@ -190,8 +190,9 @@ def _reference_file(
     path: Path, schema: Schema, problems: _Problems, unusable: set[str]
 ) -> list[Record] | None:
     """The entities of one reference file that have a valid id and type; the ids of those that
-    do not go to ``unusable``. None when its entities may be under a misspelt key (a problem
-    says so), so that its ids are unknown; InputError when it cannot be read as YAML."""
+    do not go to ``unusable``. None when its entities may be under a misspelt key or are not
+    written as a list (a problem says so), so that its ids are unknown and not reported again
+    where the facts use them; InputError when it cannot be read as YAML."""
     root = load_yaml(path)
     top = _expect_map(root, problems, "the top level", {"entities"})
     records: list[Record] = []
@@ -202,7 +203,7 @@ def _reference_file(
         return None if lists else records
     if not isinstance(entities.value, list):
         problems.add(entities.location, "'entities' must be a list")
-        return records
+        return None
     for item in entities.value:
         record = _load_entity(item, schema, problems, unusable)
         if record is not None:
@@ -369,6 +370,7 @@ def _article_meta(node: Node, data_dir: Path, problems: _Problems) -> _ArticleHe
         url=url,
         license=license_,
         published_location=node.key_locations.get("published"),
+        id_location=mapping["id"].location,
     )
     return _ArticleHead(meta, text, day)
 

@@ -35,7 +35,7 @@ class ArticleResult:
 
     path: Path
     article_id: str | None
-    location: Location | None
+    location: Location | None  # where the article's id is written
     graph: SerialisedGraph | None
     #: The curated metadata quads of the article, as N-Quads, for the reference graph.
     metadata: bytes
@@ -93,7 +93,7 @@ def _compile(path: Path) -> ArticleResult:
     return ArticleResult(
         path=path,
         article_id=article.meta.id,
-        location=article.location,
+        location=article.id_location,
         graph=serialise(mapped),
         metadata=ox.serialize(metadata.quads, format=ox.RdfFormat.N_QUADS) or b"",
         sources=sources,

@@ -129,6 +129,8 @@ class ArticleMeta:
     license: str | None
     #: Where ``published:`` is written: the curated statement of the date points there.
     published_location: Location | None = None
+    #: Where the article's ``id:`` is written: a duplicate id is reported there.
+    id_location: Location | None = None
 
 
 @dataclass(frozen=True)
@@ -139,6 +141,11 @@ class Article:
     records: tuple[Record, ...]
     facts_file: Path
     location: Location
+
+    @property
+    def id_location(self) -> Location:
+        """Where the article's id is written (the facts file's start when not known)."""
+        return self.meta.id_location or self.location
 
 
 @dataclass(frozen=True)
