@@ -56,6 +56,34 @@ def test_default_format_off_a_terminal_is_tsv(seed_build: Built) -> None:
     assert lines[1:] == [f"<{s}>\t<{t}>" for s, t in SEED_SANCTIONS]
 
 
+@pytest.mark.parametrize("form", ["tsv", "csv", "json", "table"])
+def test_select_star_columns_come_in_the_order_of_the_query(seed_build: Built, form: str) -> None:
+    """Not sorted by name, as pyoxigraph gives them; with a parameter bound as well."""
+    text = ("SELECT * WHERE { ?subject ?predicate ?object . BIND(1 AS ?a) } "
+            "ORDER BY ?subject ?predicate ?object LIMIT 1")
+    code, out, err = query(seed_build, text, "--format", form)
+    assert (code, err) == (0, "")
+    if form == "json":
+        assert json.loads(out)["head"]["vars"] == ["subject", "predicate", "object", "a"]
+    elif form == "table":
+        header = next(line for line in out.splitlines() if "subject" in line)
+        assert [header.index(n) for n in ("subject", "predicate", "object", " a ")] == sorted(
+            header.index(n) for n in ("subject", "predicate", "object", " a "))
+    else:
+        assert out.splitlines()[0] == {"tsv": "?subject\t?predicate\t?object\t?a",
+                                       "csv": "subject,predicate,object,a"}[form]
+
+
+def test_select_star_with_a_parameter_keeps_the_order_of_the_query(
+        seed_build: Built, tmp_path: Path) -> None:
+    path = tmp_path / "star.rq"
+    path.write_text("# title: Star\n# question: What is said of a node?\n"
+                    "# param: node iri state/iran — a node\n"
+                    "SELECT * WHERE { ?node ?predicate ?object } LIMIT 1\n", encoding="utf-8")
+    code, out, err = query(seed_build, "--file", path, "--format", "csv")
+    assert (code, err, out.splitlines()[0]) == (0, "", "node,predicate,object")
+
+
 def test_json(seed_build: Built) -> None:
     code, out, _ = query(seed_build, SANCTIONS, "--format", "json")
     assert code == 0

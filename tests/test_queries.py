@@ -84,6 +84,21 @@ def test_a_query_without_header_has_no_parameters() -> None:
     assert (query.source, query.title, query.parameters) == ("<query>", "", ())
 
 
+@pytest.mark.parametrize(("text", "variables", "expected"), [
+    ("SELECT * WHERE { ?s ?p ?o }", ["o", "p", "s"], "SELECT ?s ?p ?o WHERE { ?s ?p ?o }"),
+    ("select distinct * { ?s ?p $o BIND(1 AS ?a) }", ["a", "o", "p", "s"],
+     "select distinct ?s ?p ?o ?a { ?s ?p $o BIND(1 AS ?a) }"),
+    ("PREFIX x: <http://x/>\nSELECT * WHERE { ?z x:p ?y }", ["y", "z"],
+     "PREFIX x: <http://x/>\nSELECT ?z ?y WHERE { ?z x:p ?y }"),
+    ("SELECT * WHERE { ?a ?b ?c }", ["a", "b", "c"], None),  # already in order
+    ("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", ["n"], None),
+    ("ASK { ?s ?p ?o }", [], None),
+])
+def test_select_star_lists_the_variables_in_the_order_of_the_query(
+        text: str, variables: list[str], expected: str | None) -> None:
+    assert queries.starred(text, variables) == expected
+
+
 @pytest.mark.parametrize(
     ("kind", "text", "expected"),
     [

@@ -797,6 +797,40 @@ def _projection(tokens: Sequence[_Token], select: int) -> set[str] | None:
     return names
 
 
+def starred(text: str, variables: Sequence[str]) -> str | None:
+    """For a ``SELECT *``, the text with the star written as ``variables`` in the order they
+    first appear in the query; None for any other query, or when that is the order already.
+
+    Why: pyoxigraph returns the columns of ``SELECT *`` sorted by name (``?o ?p ?s`` for
+    ``?s ?p ?o``), where a reader, and Jena or rdflib, expects the order of the query.
+    """
+    shape = _shape(text)
+    if shape.keyword is None or shape.keyword.text.upper() != "SELECT":
+        return None
+    tokens = shape.tokens
+    star: _Token | None = None
+    parens = 0
+    for token in tokens[shape.index + 1 :]:
+        if token.kind == "brace" or (token.kind == "word"
+                                     and token.text.upper() in ("WHERE", "FROM")):
+            break
+        if token.kind == "paren":
+            parens += 1 if token.text == "(" else -1
+        elif token.text == "*" and parens == 0:
+            star = token
+    if star is None:
+        return None
+    first: dict[str, int] = {}
+    for position, token in enumerate(tokens):
+        if token.kind == "variable":
+            first.setdefault(token.text[1:], position)
+    ordered = sorted(variables, key=lambda name: (first.get(name, len(tokens)), name))
+    if ordered == list(variables):
+        return None
+    listed = " ".join(f"?{name}" for name in ordered)
+    return text[: star.start] + listed + text[star.start + 1 :]
+
+
 def _listed_in_values(tokens: Sequence[_Token], names: set[str]) -> bool:
     """Whether a VALUES clause lists one of the variables ``names``."""
     for index, token in enumerate(tokens):
@@ -817,19 +851,26 @@ def execute(store: ox.Store, query: Query, values: Mapping[str, Value]) -> Resul
 
     query_form(query)
     text = substituted_text(query, values)
+    Bound = dict[ox.Variable, ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple]
+    substitutions: Bound = {ox.Variable(name): value.term() for name, value in values.items()}
+
+    def run(text: str, substitutions: Bound) -> Results:
+        results = store.query(text, prefixes=dict(PREFIXES), use_default_graph_as_union=True,
+                              substitutions=substitutions)
+        if isinstance(results, ox.QuerySolutions):
+            named = starred(text, [variable.value for variable in results.variables])
+            if named is not None:  # nothing was evaluated yet: the solutions are lazy
+                return store.query(named, prefixes=dict(PREFIXES),
+                                   use_default_graph_as_union=True, substitutions=substitutions)
+        return results
+
     try:
         if text is not None:
             try:
-                return store.query(text, prefixes=dict(PREFIXES),
-                                   use_default_graph_as_union=True)
+                return run(text, {})
             except SyntaxError:
                 pass  # parsed again below, so that the error's line and column are the file's
-        return store.query(
-            query.text,
-            prefixes=dict(PREFIXES),
-            use_default_graph_as_union=True,
-            substitutions={ox.Variable(name): value.term() for name, value in values.items()},
-        )
+        return run(query.text, substitutions)
     except SyntaxError as error:
         raise syntax_error(query, str(error)) from None
     except RuntimeError as error:
