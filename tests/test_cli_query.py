@@ -534,7 +534,7 @@ def test_query_into_a_reader_that_stops_early_ends_quietly(seed_build: Built) ->
     # Every quad as TSV, 800 kB: the query is still writing when the reader goes away.
     first, code, stderr = head_one("query", "SELECT * WHERE { GRAPH ?g { ?s ?p ?o } }",
                                    "--format", "tsv", "--store", seed_build.store)
-    assert first == "?g\t?o\t?p\t?s\n"
+    assert first == "?g\t?s\t?p\t?o\n"
     assert (code, stderr) == (OUTPUT_CLOSED, "")
 
 

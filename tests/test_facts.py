@@ -262,7 +262,10 @@ def test_an_unknown_id_is_still_reported_beside_a_fact_without_a_type(tmp_path: 
                  ["reference/states.yaml:3:11: 'entities' must be a list",
                   "reference/states.yaml:4: unknown field 'states' in the top level; check the "
                   "spelling (fields are ontology property names)"],
-                 id="entities-not-a-list: its ids may be defined there"),
+                 id="entities-not-a-list: its ids may be under another key"),
+    pytest.param(lambda text: "entities:\n  iran:\n    type: State\n",
+                 ["reference/states.yaml:2:3: 'entities' must be a list"],
+                 id="entities-a-mapping: its ids may be keys there"),
     pytest.param(replace("  - id: iran\n", "  - id: Iran\n"),
                  ["reference/states.yaml:4:9: id 'Iran' must be kebab-case (lower-case "
                   "letters, digits and hyphens); write 'iran'"],

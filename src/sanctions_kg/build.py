@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import resources
+from . import interrupts, resources
 from .atomic import MARKER, check_output_dir, creating, exchange, staging_dir
 from .errors import InputError, Location, Problem, UsageError, ValidationFailed
 from .facts import Reference, facts_file_list, load_reference
@@ -74,8 +74,12 @@ def _check_apart(out_dir: Path, store_dir: Path) -> None:
         )
 
 
-def build(options: BuildOptions, *, progress: Progress | None = None) -> BuildSummary:
-    """Run a build; raise InputError (2), ValidationFailed (1) or StoreError (2) on failure."""
+def build(options: BuildOptions, *, progress: Progress | None = None,
+          guard: interrupts.Guard | None = None) -> BuildSummary:
+    """Run a build; raise InputError (2), ValidationFailed (1) or StoreError (2) on failure.
+
+    Ctrl-C stops it, with the previous output and store kept, until the new build is being put
+    in place; from then on it is held (recorded in ``guard`` when given) and the build ends."""
     started = time.perf_counter()
     ontology = options.ontology or resources.ontology_path()
     schema = load_schema(ontology)
@@ -126,9 +130,15 @@ def build(options: BuildOptions, *, progress: Progress | None = None) -> BuildSu
                 if report.count_at_or_above(Severity.VIOLATION):
                     raise ValidationFailed(report.summary_line(), report=report)
             del database
-            exchange(staging, options.out_dir)
-            writer.commit(pending)
-            committed = True
+            # The point of no return: from here Ctrl-C could only leave the output of the new
+            # build beside the store of the old one, so it is held, and the build is finished
+            # and reported (with the caller's guard, until the caller's block ends).
+            with interrupts.guard(guard) as finishing:
+                finishing.hold()
+                exchange(staging, options.out_dir)
+                writer.commit(pending)
+                committed = True
+                shutil.rmtree(staging, ignore_errors=True)  # the previous output
         finally:
             shutil.rmtree(staging, ignore_errors=True)
             if not committed:

@@ -32,6 +32,7 @@ from .results import (
 from .severity import Severity
 
 if TYPE_CHECKING:
+    from .build import BuildSummary
     from .validation import ValidationReport
 
 app = typer.Typer(
@@ -153,11 +154,10 @@ def build(
 
     Example: sanctions-kg build --data data --out build
     """
-    from . import resources
+    from . import interrupts, resources
     from .build import BuildOptions
     from .build import build as run_build
     from .errors import shown
-    from .namespaces import ARTICLE_GRAPH_PREFIX
     from .store import store_path
 
     options = BuildOptions(
@@ -167,8 +167,20 @@ def build(
         store_dir=store_path(store),
         validate=validate,
     )
-    with _ProgressBar() as progress:
-        summary = run_build(options, progress=progress)
+    # Once the new build is being put in place, Ctrl-C is held until it is reported.
+    with interrupts.guard() as guard:
+        with _ProgressBar() as progress:
+            summary = run_build(options, progress=progress, guard=guard)
+        _tell_build(summary)
+    if guard.received:
+        typer.echo("note: Ctrl-C came while the new build was being put in place; the build "
+                   "is complete", err=True)
+
+
+def _tell_build(summary: BuildSummary) -> None:
+    """The build's warnings on stderr; its counts, graphs and verdict on stdout."""
+    from .namespaces import ARTICLE_GRAPH_PREFIX
+
     if summary.report is not None:  # warnings and hints do not stop a build
         _tell_results(summary.report)
     typer.echo(

@@ -190,20 +190,22 @@ def _reference_file(
     path: Path, schema: Schema, problems: _Problems, unusable: set[str]
 ) -> list[Record] | None:
     """The entities of one reference file that have a valid id and type; the ids of those that
-    do not go to ``unusable``. None when its entities may be under a misspelt key or are not
-    written as a list (a problem says so), so that its ids are unknown and not reported again
-    where the facts use them; InputError when it cannot be read as YAML."""
+    do not go to ``unusable``. None when its entities may be under a misspelt key or are
+    written as a mapping (a problem says so), so that its ids are unknown and not reported
+    again where the facts use them; InputError when it cannot be read as YAML."""
     root = load_yaml(path)
     top = _expect_map(root, problems, "the top level", {"entities"})
     records: list[Record] = []
     entities = top.get("entities")
+    # Whether the entities may be written under another top-level key (a misspelt one).
+    elsewhere = isinstance(root.value, dict) and any(
+        node.is_list for node in root.value.values() if node is not entities)
     if entities is None:
         problems.add(root.location, "missing 'entities:' list; add it")
-        lists = isinstance(root.value, dict) and any(n.is_list for n in root.value.values())
-        return None if lists else records
+        return None if elsewhere else records
     if not isinstance(entities.value, list):
         problems.add(entities.location, "'entities' must be a list")
-        return None
+        return None if entities.is_map or elsewhere else records
     for item in entities.value:
         record = _load_entity(item, schema, problems, unusable)
         if record is not None:

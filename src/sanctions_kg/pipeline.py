@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from . import interrupts
 from .atomic import become_worker
 from .errors import InputError, Location, Problem
 from .facts import Reference, load_article_file
@@ -132,13 +133,18 @@ def compile_articles(
     )
     try:
         # The workers are forked when the work is handed out. Ctrl-C in the middle of that
-        # would reach a worker before it ignores the signal, or the parent inside a fork
-        # handler that swallows it; blocked meanwhile, it arrives just after, in the parent.
-        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-        try:
-            results = pool.map(_compile, files, chunksize=8)
-        finally:
-            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+        # would leave a worker the pool has not recorded, or one that has not yet ignored the
+        # signal: the guard holds it until the pool is started, and the workers start with it
+        # blocked (a forked process keeps the mask of the thread that forked it).
+        with interrupts.guard() as starting:
+            starting.hold()
+            blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+            try:
+                results = pool.map(_compile, files, chunksize=8)
+            finally:
+                signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+        if starting.received:
+            raise KeyboardInterrupt
         yield from results
     except BaseException:  # Ctrl-C, an error, or the consumer stopped early (GeneratorExit)
         _stop(pool)
