@@ -231,7 +231,7 @@ def test_the_query_target_and_table_set_the_rust_cli_beside_ours() -> None:
                               oxigraph_query_p50_ms={"q-a": 30.0, "q-b": 140.5}))
     assert _target(document, QUERY_TARGET) == (
         "slowest 150.0 ms (q-b, 400 rows); 1 of 2 under 100 ms; oxigraph query (Rust CLI) on "
-        "the same data: 1 of 2 under 100 ms, slowest 140 ms", "missed")
+        "our store: 1 of 2 under 100 ms, slowest 140 ms", "missed")
     assert "| q-b | 150.0 | 400 | 100.0 | 140.5 |" in runner.markdown(document).splitlines()
 
 

@@ -106,6 +106,20 @@ def test_a_query_the_rewriting_does_not_cover_is_sent_with_values(
     assert remote(endpoint, query, **russia) == run(store, query, **russia)
 
 
+def test_select_star_gives_the_columns_in_the_order_of_the_query_as_the_store_does(
+    endpoint: queries.Endpoint, store: ox.Store
+) -> None:
+    """Oxigraph's server sorts the columns of SELECT * by name; the text sent lists them."""
+    query = queries.from_text(SELECT_ALL.replace("?sanction skg:target ?state",
+                                                 "?state ^skg:target ?sanction"))
+    header, rows = remote(endpoint, query)
+    assert header == ["state", "sanction"] and len(rows) == 1
+    assert (header, rows) == run(store, query)
+    plain = queries.from_text("SELECT * WHERE { ?z ?y ?x } ORDER BY ?z ?y ?x LIMIT 2")
+    assert remote(endpoint, plain) == run(store, plain)
+    assert remote(endpoint, plain)[0] == ["z", "y", "x"]
+
+
 def test_a_syntax_error_is_located_in_the_file_as_on_the_embedded_store(
     endpoint: queries.Endpoint, seed_build: Built, tmp_path: Path
 ) -> None:

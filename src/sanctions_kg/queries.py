@@ -575,8 +575,26 @@ def endpoint_text(query: Query, values: Mapping[str, Value]) -> str:
     if values:
         text = substituted_text(query, values)
         if text is not None and _parses(text):
-            return _declare_prefixes(text)
-    return remote_text(query, values)
+            return _listed_star(_declare_prefixes(text), query.text)
+    return _listed_star(remote_text(query, values), query.text)
+
+
+def _listed_star(text: str, written: str) -> str:
+    """A ``SELECT *`` with its variables listed in the order of the query as ``written``
+    (``starred``), so that an endpoint (Oxigraph's sorts them by name) gives the columns the
+    store gives."""
+    import pyoxigraph as ox
+
+    if _star(_shape(text)) is None:
+        return text  # and an ASK is not run: pyoxigraph evaluates it at once (SERVICE too)
+    try:  # on an empty store, with the solutions never read, nothing is evaluated
+        results = ox.Store().query(text)
+    except SyntaxError:
+        return text  # the endpoint reports it, or reads what pyoxigraph does not
+    if not isinstance(results, ox.QuerySolutions):
+        return text
+    variables = [variable.value for variable in results.variables]
+    return starred(text, variables, order=written) or text
 
 
 def _parses(text: str) -> bool:
@@ -797,38 +815,44 @@ def _projection(tokens: Sequence[_Token], select: int) -> set[str] | None:
     return names
 
 
-def starred(text: str, variables: Sequence[str]) -> str | None:
+def starred(text: str, variables: Sequence[str], *, order: str | None = None) -> str | None:
     """For a ``SELECT *``, the text with the star written as ``variables`` in the order they
-    first appear in the query; None for any other query, or when that is the order already.
+    first appear in the query (in ``order`` when given: the text as written, before parameters
+    were added to it); None for any other query, or when that is the order already.
 
     Why: pyoxigraph returns the columns of ``SELECT *`` sorted by name (``?o ?p ?s`` for
     ``?s ?p ?o``), where a reader, and Jena or rdflib, expects the order of the query.
     """
     shape = _shape(text)
-    if shape.keyword is None or shape.keyword.text.upper() != "SELECT":
+    star = _star(shape)
+    if star is None:
         return None
     tokens = shape.tokens
-    star: _Token | None = None
+    first: dict[str, int] = {}
+    for position, token in enumerate(tokens if order is None else _tokens(order)):
+        if token.kind == "variable":
+            first.setdefault(token.text[1:], position)
+    ordered = sorted(variables, key=lambda name: (first.get(name, len(first)), name))
+    if ordered == list(variables):
+        return None
+    listed = " ".join(f"?{name}" for name in ordered)
+    return text[: star.start] + listed + text[star.start + 1 :]
+
+
+def _star(shape: _Shape) -> _Token | None:
+    """The star of a ``SELECT *`` (not of ``COUNT(*)``); None for any other query."""
+    if shape.keyword is None or shape.keyword.text.upper() != "SELECT":
+        return None
     parens = 0
-    for token in tokens[shape.index + 1 :]:
+    for token in shape.tokens[shape.index + 1 :]:
         if token.kind == "brace" or (token.kind == "word"
                                      and token.text.upper() in ("WHERE", "FROM")):
             break
         if token.kind == "paren":
             parens += 1 if token.text == "(" else -1
         elif token.text == "*" and parens == 0:
-            star = token
-    if star is None:
-        return None
-    first: dict[str, int] = {}
-    for position, token in enumerate(tokens):
-        if token.kind == "variable":
-            first.setdefault(token.text[1:], position)
-    ordered = sorted(variables, key=lambda name: (first.get(name, len(tokens)), name))
-    if ordered == list(variables):
-        return None
-    listed = " ".join(f"?{name}" for name in ordered)
-    return text[: star.start] + listed + text[star.start + 1 :]
+            return token
+    return None
 
 
 def _listed_in_values(tokens: Sequence[_Token], names: set[str]) -> bool:
