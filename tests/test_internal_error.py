@@ -97,3 +97,39 @@ def test_debug_after_the_command_says_where_it_goes() -> None:
 def test_another_unknown_option_keeps_its_message() -> None:
     done = run_cli("query", "--bogus", "ASK {}")
     assert (done.code, done.stderr.splitlines()[-1]) == (2, "Error: No such option: --bogus")
+
+
+#: What Ctrl-C inside ``threading.Condition.wait`` (a full queue's ``put``) does: the
+#: condition's lock is left released, and the ``with`` around it fails to release it again,
+#: raising RuntimeError while the KeyboardInterrupt is handled.
+INTERRUPTED_IN_A_WAIT = """
+import sys, threading
+from sanctions_kg import store
+real = store.ChunkLoader.add
+
+def add(*args, **kwargs):
+    real(*args, **kwargs)
+    lock = threading.RLock()
+    with lock:
+        lock.release()
+        raise KeyboardInterrupt
+
+store.ChunkLoader.add = add
+sys.argv[0] = "sanctions-kg"
+from sanctions_kg.cli import main
+main()
+"""
+
+
+@pytest.mark.parametrize("debug", [(), ("--debug",)], ids=["plain", "debug"])
+def test_an_error_raised_by_ctrl_c_is_an_interruption_not_a_bug(
+        tmp_path: Path, debug: tuple[str, ...]) -> None:
+    data = make_data(tmp_path, MINI)
+    out, store = tmp_path / "out", tmp_path / "store"
+    args = ("build", "--no-validate", "--data", data, "--out", out, "--store", store)
+    assert run_cli(*args).code == 0
+    before = snapshot(out, store)
+    result = subprocess.run([sys.executable, "-c", INTERRUPTED_IN_A_WAIT, *debug, *map(str, args)],
+                            capture_output=True, text=True, check=False, timeout=120)
+    assert (result.returncode, result.stderr, result.stdout) == (130, "interrupted\n", "")
+    assert snapshot(out, store) == before

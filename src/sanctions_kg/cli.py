@@ -640,6 +640,21 @@ def _drop_stdout() -> None:
         _devnull_at(sys.stdout.fileno())
 
 
+def _raised_by_ctrl_c(error: BaseException) -> bool:
+    """Whether an exception was raised while a KeyboardInterrupt was being handled: Ctrl-C
+    inside ``threading.Condition.wait`` (a full queue's ``put``) leaves its lock released, and
+    the block around it then fails with "cannot release un-acquired lock" in place of the
+    interrupt. The cleanup ran either way; it is an interruption, not a bug."""
+    seen: set[int] = set()
+    context: BaseException | None = error
+    while context is not None and id(context) not in seen:
+        if isinstance(context, KeyboardInterrupt):
+            return True
+        seen.add(id(context))
+        context = context.__context__
+    return False
+
+
 def _main() -> None:
     from typer.exceptions import Abort, Exit, TyperException
 
@@ -688,6 +703,9 @@ def _main() -> None:
         _tell("interrupted")
         sys.exit(130)
     except Exception as bug:  # the one place unexpected exceptions are caught
+        if _raised_by_ctrl_c(bug):
+            _tell("interrupted")
+            sys.exit(130)
         if debug:
             import traceback
 
