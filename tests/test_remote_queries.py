@@ -120,6 +120,31 @@ def test_select_star_gives_the_columns_in_the_order_of_the_query_as_the_store_do
     assert remote(endpoint, plain)[0] == ["z", "y", "x"]
 
 
+def test_a_select_star_parameter_used_only_in_a_filter_binds_on_the_store_as_on_the_endpoint(
+    endpoint: queries.Endpoint, store: ox.Store
+) -> None:
+    """``SELECT *`` does not project a variable that only a FILTER uses; pyoxigraph refused to
+    substitute it (exit 2, 'not in the SELECT clause'). The store binds it with VALUES, as the
+    endpoint gets it, and both give the same rows, columns in the query's order."""
+    text = """\
+# title: Named by a label
+# question: Which nodes have a label?
+# param: label string "Iran" — the label
+SELECT * WHERE { ?node rdfs:label ?name FILTER(STR(?name) = ?label) }
+"""
+    query = queries.from_text(text)
+    header, rows = run(store, query)
+    assert header == ["node", "name", "label"]
+    assert [row[0] for row in rows] == [ID + "state/iran"]
+    assert remote(endpoint, query) == (header, rows)
+    russia = run(store, query, label="Russia")
+    assert [row[0] for row in russia[1]] == [ID + "state/russia"]
+    assert remote(endpoint, query, label="Russia") == russia
+    nested = queries.from_text(text.replace("FILTER(STR(?name) = ?label)",
+                                            "{ FILTER(STR(?name) = ?label) }"))
+    assert run(store, nested)[1] == [] == remote(endpoint, nested)[1]
+
+
 def test_a_syntax_error_is_located_in_the_file_as_on_the_embedded_store(
     endpoint: queries.Endpoint, seed_build: Built, tmp_path: Path
 ) -> None:

@@ -142,9 +142,11 @@ def build(options: BuildOptions, *, progress: Progress | None = None,
         finally:
             shutil.rmtree(staging, ignore_errors=True)
             if not committed:
-                if loader is not None:
-                    loader.abandon()
-                writer.abort(pending)
+                try:
+                    if loader is not None:
+                        loader.abandon()
+                finally:
+                    writer.abort(pending)
     return BuildSummary(
         articles=written.articles,
         entities=len(reference.entities),

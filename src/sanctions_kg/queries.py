@@ -870,7 +870,8 @@ def _listed_in_values(tokens: Sequence[_Token], names: set[str]) -> bool:
 def execute(store: ox.Store, query: Query, values: Mapping[str, Value]) -> Results:
     """Run a query on the embedded store: the union of the named graphs as default graph,
     the predeclared prefixes, parameters written into the text where ``substituted_text``
-    covers the query and by pyoxigraph's substitution otherwise. Updates are refused first."""
+    covers the query and by pyoxigraph's substitution otherwise (by a VALUES clause, as on an
+    endpoint, in a ``SELECT *`` that does not project them). Updates are refused first."""
     import pyoxigraph as ox
 
     query_form(query)
@@ -882,7 +883,8 @@ def execute(store: ox.Store, query: Query, values: Mapping[str, Value]) -> Resul
         results = store.query(text, prefixes=dict(PREFIXES), use_default_graph_as_union=True,
                               substitutions=substitutions)
         if isinstance(results, ox.QuerySolutions):
-            named = starred(text, [variable.value for variable in results.variables])
+            named = starred(text, [variable.value for variable in results.variables],
+                            order=query.text)
             if named is not None:  # nothing was evaluated yet: the solutions are lazy
                 return store.query(named, prefixes=dict(PREFIXES),
                                    use_default_graph_as_union=True, substitutions=substitutions)
@@ -901,6 +903,11 @@ def execute(store: ox.Store, query: Query, values: Mapping[str, Value]) -> Resul
         message = str(error)
         if "SELECT projection" not in message:
             raise
+        shape = _shape(query.text)
+        if _star(shape) is not None:
+            # SELECT * does not project a variable used only in a FILTER or BIND, and
+            # pyoxigraph substitutes projected variables only: bind it as an endpoint does.
+            return run(_inject_values(query, shape, values), {})
         variable = re.search(r"\?\w+", message)
         name = variable.group() if variable else "?" + ", ?".join(sorted(values))
         raise QueryError(

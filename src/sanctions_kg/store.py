@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from . import interrupts
 from .atomic import creating, exclusive_lock
 from .errors import InputError, Location, Problem, StoreError
 
@@ -238,13 +239,25 @@ class ChunkLoader:
         if self._parts:
             if self._thread.ident is None:  # not started yet
                 self._thread.start()
-            self._queue.put(b"".join(self._parts))
-            self.chunks += 1
+            chunk = b"".join(self._parts)
             self._parts, self._size = [], 0
+            self.chunks += 1
+            self._put(chunk)  # the last: it may raise a held KeyboardInterrupt once queued
+
+    def _put(self, item: bytes | None) -> None:
+        """Queue an item, waiting while the loader is busy with the one before, with Ctrl-C
+        held until it is queued: a KeyboardInterrupt inside the queue's wait left the queue's
+        lock released ('cannot release un-acquired lock' on its next use), so the loader could
+        no longer be stopped, and went on writing into the generation being thrown away."""
+        with interrupts.guard() as waiting:
+            waiting.hold()
+            self._queue.put(item)
+        if waiting.received:
+            raise KeyboardInterrupt
 
     def _stop(self) -> None:
         if self._thread.is_alive():
-            self._queue.put(None)
+            self._put(None)
             self._thread.join()
 
     def finish(self) -> ox.Store:
