@@ -177,7 +177,8 @@ class FakeStore:
     ``scheme`` (Basic, Bearer or Digest) with ``secret`` (user:password or token) is demanded
     with a 401 and a WWW-Authenticate header; ``fail`` (status, body) is sent to every request
     that got past that; ``delay`` seconds pass before any answer. PUT bodies are kept in
-    ``graphs`` and sent back on GET; ``authorizations`` records each Authorization header.
+    ``graphs`` and sent back on GET (and POST), as ``content_type``; ``authorizations``
+    records each Authorization header.
     """
 
     url: str = ""
@@ -185,6 +186,7 @@ class FakeStore:
     secret: str = ""
     fail: tuple[int, str] | None = None
     delay: float = 0.0
+    content_type: str = "application/n-triples"
     graphs: dict[str, bytes] = field(default_factory=dict)
     authorizations: list[str | None] = field(default_factory=list)
 
@@ -250,7 +252,7 @@ def fake_store(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeStore]:
                     fake.graphs[graph] = body
                     self.answer(204, b"", {})
                 elif graph in fake.graphs:
-                    self.answer(200, fake.graphs[graph], {"Content-Type": "application/n-triples"})
+                    self.answer(200, fake.graphs[graph], {"Content-Type": fake.content_type})
                 else:
                     self.answer(404, b"no such graph", {"Content-Type": "text/plain"})
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -78,6 +79,37 @@ def test_default_paths_are_relative_to_the_working_folder(tmp_path: Path) -> Non
     assert result.code == 0, result.stderr
     assert (tmp_path / "build" / "sanctions-kg.trig").is_file()
     assert (tmp_path / ".sanctions-kg" / "store" / "current").is_symlink()
+
+
+def test_refuses_to_replace_an_output_folder_that_holds_the_data_or_other_files(
+        tmp_path: Path) -> None:
+    """The build swaps in a new --out folder whole: a data folder put inside an earlier build's
+    output (or a report, or notes) would be deleted with it."""
+    out, store = tmp_path / "proj", tmp_path / "store"
+    assert run_cli("build", "--no-validate", "--out", out, "--store", store).code == 0
+    shutil.copytree(DATA, out / "data")
+    (out / "NOTES.md").write_text("mine")
+    (out / "sanctions-kg.old-format.ttl").write_text("an earlier version's file")
+    before = sorted(path.name for path in out.iterdir())
+    current = (store / "current").readlink()
+    result = run_cli("build", "--no-validate", "--data", out / "data", "--out", out,
+                     "--store", store)
+    assert (result.code, result.stderr) == (2, (
+        f"error: {out}: holds NOTES.md, data/ besides the files of the last build, and the "
+        "build replaces the whole folder; move them out, or choose another --out\n"))
+    assert sorted(path.name for path in out.iterdir()) == before
+    assert (out / "NOTES.md").read_text() == "mine"
+    assert (store / "current").readlink() == current
+    many = [out / f"report-{n}.xml" for n in range(4)]
+    for path in many:
+        path.write_text("<testsuites/>")
+    shutil.rmtree(out / "data")
+    result = run_cli("build", "--no-validate", "--out", out, "--store", store)
+    assert result.stderr.startswith(
+        f"error: {out}: holds NOTES.md, report-0.xml, report-1.xml and 2 more besides")
+    for path in [*many, out / "NOTES.md"]:
+        path.unlink()
+    assert run_cli("build", "--no-validate", "--out", out, "--store", store).code == 0
 
 
 def test_refuses_to_replace_a_foreign_output_folder(tmp_path: Path) -> None:

@@ -469,6 +469,28 @@ def test_timeout_ends_a_long_query(seed_build: Built) -> None:
     assert elapsed < 10
 
 
+def test_a_query_that_fails_half_way_leaves_no_output(seed_build: Built) -> None:
+    """Redirected, the results are written once the query has succeeded: a time limit that
+    strikes while rows stream (they did, from the first), or a SERVICE that cannot be reached,
+    leaves nothing, rather than the start of a results file, with exit 2."""
+    streaming = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+    for result_format in ("tsv", "json"):
+        code, out, err = query(seed_build, streaming, "--timeout", "1", "--format", result_format)
+        assert (code, out, err) == (
+            2, "", "error: query timed out after 1 s; narrow the query or raise --timeout\n")
+    service = f"http://127.0.0.1:{_free_port()}/sparql"
+    code, out, err = query(seed_build, f"SELECT * WHERE {{ SERVICE <{service}> {{ ?s ?p ?o }} }}",
+                           "--format", "json")
+    assert (code, out) == (2, "")
+    assert err == ("error: <query>: a SERVICE call failed (Connection refused (os error 111)); "
+                   "check the service's URL, or write SERVICE SILENT to go on without its "
+                   "answers\n")
+    code, out, err = query(
+        seed_build, f"SELECT * WHERE {{ SERVICE SILENT <{service}> {{ ?s ?p ?o }} }}",
+        "--format", "csv")
+    assert (code, out, err) == (0, "s,p,o\n,,\n", "")  # read as text: CRLF is LF
+
+
 @pytest.mark.parametrize("timeout", ["30", "0"])
 def test_ctrl_c_ends_a_query_the_store_is_still_working_on(seed_build: Built, timeout: str) -> None:
     """pyoxigraph holds the main thread; Ctrl-C still ends the command at once, with 130."""

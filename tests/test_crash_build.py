@@ -480,38 +480,53 @@ def test_ctrl_c_while_the_workers_start_stops_every_worker(tmp_path: Path) -> No
     assert multiprocessing.active_children() == []
 
 
-def test_ctrl_c_while_a_chunk_waits_for_the_store_loader_is_held_until_it_is_queued(
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    """Ctrl-C inside a full queue's wait could leave the queue's lock released: the loader
-    could then no longer be stopped, and went on writing into the generation being thrown
-    away (a ``bulk-….sst`` file was left in ``generations/.tmp-*``). The signal is held until
-    the chunk is queued, then raised; the loader then stops as asked."""
+class SlowDatabase:
+    """Stands in for the store being loaded: each bulk load waits until released."""
+
+    def __init__(self) -> None:
+        import threading
+
+        self.loading = threading.Event()
+        self.release = threading.Event()
+        self.loaded: list[bytes] = []
+
+    def bulk_load(self, chunk: bytes, **_: object) -> None:
+        self.loading.set()
+        assert self.release.wait(30)
+        self.loaded.append(chunk)
+
+    def optimize(self) -> None:
+        pass
+
+    def flush(self) -> None:
+        pass
+
+
+@pytest.mark.parametrize("wait", ["queue", "join"])
+def test_ctrl_c_while_the_build_waits_for_the_store_loader_is_held_until_the_wait_ends(
+        monkeypatch: pytest.MonkeyPatch, wait: str) -> None:
+    """Ctrl-C while the main thread waits for the loader thread, to queue a chunk (the queue
+    full) or for the last chunks to load (``Thread.join``). Raised inside the queue's wait it
+    could leave the queue's lock released; inside the join Python marked the loader stopped
+    while it still ran, so it was not waited for and went on writing into the generation
+    being thrown away (``bulk-….sst`` files were left in ``generations/.tmp-*``). The signal
+    is held until the wait ends, then raised; the loader then stops as asked."""
     import threading
 
     from sanctions_kg import store as store_module
-
-    class SlowDatabase:
-        def __init__(self) -> None:
-            self.loading = threading.Event()
-            self.release = threading.Event()
-            self.loaded: list[bytes] = []
-
-        def bulk_load(self, chunk: bytes, **_: object) -> None:
-            self.loading.set()
-            assert self.release.wait(30)
-            self.loaded.append(chunk)
 
     monkeypatch.setattr(store_module, "LOAD_CHUNK_BYTES", 1)  # every add is a chunk
     database = SlowDatabase()
     loader = store_module.ChunkLoader(database)  # type: ignore[arg-type]
     loader.add(b"A\n")
     assert database.loading.wait(30)  # the loader thread is busy with A
-    loader.add(b"B\n")  # waits in the queue, which is now full
+    if wait == "queue":
+        loader.add(b"B\n")  # waits in the queue, which is now full
     main = threading.get_ident()
     signalled: list[float] = []
 
     def interrupt_then_release() -> None:
-        time.sleep(0.3)  # the main thread waits to queue C by now
+        time.sleep(0.3)  # the main thread waits for the loader by now
         signalled.append(time.monotonic())
         signal.pthread_kill(main, signal.SIGINT)
         time.sleep(0.3)
@@ -520,12 +535,18 @@ def test_ctrl_c_while_a_chunk_waits_for_the_store_loader_is_held_until_it_is_que
     other = threading.Thread(target=interrupt_then_release)
     other.start()
     with pytest.raises(KeyboardInterrupt):
-        loader.add(b"C\n")
+        if wait == "queue":
+            loader.add(b"C\n")
+        else:
+            loader.finish()
     raised = time.monotonic()
     other.join()
-    assert loader.chunks == 3  # C was queued before the Ctrl-C was acted on
-    assert raised - signalled[0] >= 0.25  # held while the queue was full
+    assert raised - signalled[0] >= 0.25  # held while the main thread waited
+    if wait == "queue":
+        assert loader.chunks == 3  # C was queued before the Ctrl-C was acted on
+    else:  # the loader had finished before the Ctrl-C was acted on
+        assert database.loaded == [b"A\n"]
     loader.abandon()
     assert not loader._thread.is_alive()
-    assert database.loaded == [b"A\n", b"B\n", b"C\n"]
+    assert database.loaded == [b"A\n", b"B\n", b"C\n"][:loader.chunks]
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler

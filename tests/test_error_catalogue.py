@@ -477,6 +477,16 @@ def _out_is_foreign(c: Context) -> Outcome:
     return _build(c)
 
 
+@produces("error: <out>: holds <names> besides the files of the last build, and the build "
+          "replaces the whole folder; move them out, or choose another --out")
+def _out_holds_more_than_a_build(c: Context) -> Outcome:
+    data = make_data(c.tmp, MINI)
+    assert c.cli("build", "--no-validate", "--data", data, "--out", "out",
+                 "--store", "store").code == 0
+    c.write("out/report.xml", "<testsuites/>")
+    return c.cli("build", "--no-validate", "--data", data, "--out", "out", "--store", "store")
+
+
 @produces("error: <store>: exists and is not a folder; choose another --store")
 def _store_is_a_file(c: Context) -> Outcome:
     return _build(c, store=c.write("store", "a file"))
@@ -884,10 +894,27 @@ def _query_timeout(c: Context) -> Outcome:
                  "--store", c.seed, "--timeout", "0.5")
 
 
-@produces("error: <url>: the answer is not SPARQL JSON results (<detail>); try another --format")
+@produces("error: <source>: a SERVICE call failed (<reason>); check the service's URL, or write "
+          "SERVICE SILENT to go on without its answers")
+def _service_failed(c: Context) -> Outcome:
+    return c.cli("query", f"ASK {{ SERVICE <http://127.0.0.1:{_free_port()}/q> {{ ?s ?p ?o }} }}",
+                 "--store", c.seed)
+
+
+@produces("error: <url>: the answer is not SPARQL JSON results (<detail>); check that "
+          "--endpoint is the SPARQL query endpoint")
 def _answer_not_json(c: Context) -> Outcome:
-    c.fake.graphs[""] = b"these are not SPARQL results"  # what a POST without ?graph= gets
-    return c.cli("query", "ASK {}", "--endpoint", c.fake.url, "--format", "table")
+    c.fake.graphs[""] = b'{"head": {"vars": ["n"]}, "results": {"bindings": [{"n": '  # cut off
+    c.fake.content_type = "application/sparql-results+json"
+    return c.cli("query", "SELECT ?n {}", "--endpoint", c.fake.url, "--format", "table")
+
+
+@produces("error: <url>: the server answered <media type>, not <media type> (the SPARQL results "
+          "asked for); check that --endpoint is the SPARQL query endpoint")
+def _answer_of_another_type(c: Context) -> Outcome:
+    c.fake.graphs[""] = b"<html>Please log in</html>"  # what a POST without ?graph= gets
+    c.fake.content_type = "text/html; charset=utf-8"
+    return c.cli("query", "ASK {}", "--endpoint", c.fake.url, "--format", "csv")
 
 
 # --- export and describe ---------------------------------------------------------------------

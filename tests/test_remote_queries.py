@@ -193,3 +193,27 @@ def test_the_text_sent_answers_on_another_engine_as_on_the_embedded_store(
     assert expected_rows
     assert header == expected_header
     assert sorted(rows) == sorted(expected_rows)
+
+
+def test_a_query_that_names_its_dataset_gets_that_dataset_on_the_store(store: ox.Store) -> None:
+    """The default graph is the union of all graphs, unless the query has FROM or FROM NAMED:
+    then it is the dataset the query names, as SPARQL defines it (pyoxigraph's union flag
+    overrode FROM, so FROM <any graph> counted the whole store)."""
+    reference = "<https://w3id.org/sanctions-kg/graph/reference>"
+
+    def count(text: str) -> int:
+        results = queries.execute(store, queries.from_text(text), {})
+        assert isinstance(results, ox.QuerySolutions)
+        return int(next(iter(results))["n"].value)  # type: ignore[union-attr]
+
+    everything = count("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
+    in_reference = count(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {reference} {{ ?s ?p ?o }} }}")
+    assert 0 < in_reference < everything
+    assert count(f"SELECT (COUNT(*) AS ?n) FROM {reference} WHERE {{ ?s ?p ?o }}") == in_reference
+    assert count("SELECT (COUNT(*) AS ?n) FROM <urn:none> WHERE { ?s ?p ?o }") == 0
+    named = f"SELECT (COUNT(*) AS ?n) FROM NAMED {reference} WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}"
+    assert count(named) == in_reference
+    assert count(named.replace("GRAPH ?g { ?s ?p ?o }", "?s ?p ?o")) == 0  # no FROM: empty
+    not_a_dataset = ('SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o '
+                     'OPTIONAL { SELECT ?s WHERE { ?s skg:from "FROM <urn:none>" } LIMIT 1 } }')
+    assert count(not_a_dataset) == everything

@@ -26,7 +26,7 @@ import tempfile
 from collections.abc import Iterable, Iterator
 from functools import cache
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, BinaryIO, cast
 
 from .errors import OutputError, SanctionsKGError, StoreInUseError
 
@@ -96,15 +96,32 @@ def staging_dir(target: Path) -> Path:
     return path
 
 
+#: The names a build writes in its --out folder: the marker, and files named like these (an
+#: earlier version may have written one that this one does not).
+BUILD_FILES = re.compile(r"sanctions-kg\.[\w.-]+")
+
+
 def check_output_dir(target: Path) -> None:
-    """Refuse to replace a folder that holds other things than a previous build."""
+    """Refuse to replace a folder that holds other things than a previous build: the build
+    swaps in a new folder whole, and what else it held (the data folder itself, a report
+    written there, notes) would be gone."""
     recover(target)
     if target.exists() and not target.is_dir():
         raise OutputError(f"{target}: exists and is not a folder; choose another --out")
-    if target.is_dir() and any(target.iterdir()) and not (target / MARKER).exists():
+    if not target.is_dir() or not any(target.iterdir()):
+        return
+    if not (target / MARKER).exists():
         raise OutputError(
             f"{target}: folder is not empty and was not written by sanctions-kg build; "
             "choose an empty or new --out folder"
+        )
+    others = sorted(entry.name + ("/" if entry.is_dir() else "") for entry in target.iterdir()
+                    if entry.name != MARKER and not BUILD_FILES.fullmatch(entry.name))
+    if others:
+        shown = ", ".join(others[:3]) + (f" and {len(others) - 3} more" if len(others) > 3 else "")
+        raise OutputError(
+            f"{target}: holds {shown} besides the files of the last build, and the build "
+            "replaces the whole folder; move them out, or choose another --out"
         )
 
 
@@ -208,6 +225,22 @@ class CheckedFile(io.FileIO):
             raise
         except OSError as error:
             raise WriteError(error.errno, error.strerror) from None
+
+
+#: What an all-or-nothing stream keeps in memory before it spills into a temporary file.
+SPOOL_BYTES = 32 * 1024 * 1024
+
+
+@contextlib.contextmanager
+def all_or_nothing(stream: BinaryIO) -> Iterator[BinaryIO]:
+    """A stream whose content reaches ``stream`` only once the block has ended without an
+    error: a query that fails half-way (a time limit, a SERVICE that stops answering) leaves
+    nothing in a file its output was redirected to, rather than the start of the results."""
+    with tempfile.SpooledTemporaryFile(SPOOL_BYTES) as spool:
+        yield cast(BinaryIO, spool)  # a binary file, in memory until it grows
+        spool.seek(0)
+        shutil.copyfileobj(spool, stream)
+        stream.flush()
 
 
 @contextlib.contextmanager

@@ -13,7 +13,7 @@ import io
 import os
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager, nullcontext, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
@@ -403,13 +403,17 @@ def query(
     Example: sanctions-kg query 'SELECT ?s WHERE { ?s a skg:Sanction }' --format csv
     """
     from . import queries
+    from .atomic import all_or_nothing
 
     chosen = queries.choose(text, file=file, name=name)
     target = queries.target(store, endpoint, timeout=timeout, auth_env=auth_env)
-    with queries.watchdog(timeout, target):
-        notes = queries.run(chosen, sys.stdout.buffer, target=target,
+    terminal = sys.stdout.isatty()
+    # Redirected to a file or a pipe, the results are written once the query has succeeded.
+    with (nullcontext(sys.stdout.buffer) if terminal else all_or_nothing(sys.stdout.buffer)) \
+            as out, queries.watchdog(timeout, target):
+        notes = queries.run(chosen, out, target=target,
                             params=queries.parse_assignments(param or []),
-                            result_format=format, terminal=sys.stdout.isatty())
+                            result_format=format, terminal=terminal)
     for note in notes:
         typer.echo(f"note: {note}", err=True)
 

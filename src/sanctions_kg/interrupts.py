@@ -58,3 +58,14 @@ def guard(existing: Guard | None = None) -> Iterator[Guard]:
         # None: the handler was not set from Python; Python's own is the one to put back.
         signal.signal(signal.SIGINT,
                       previous if previous is not None else signal.default_int_handler)
+
+
+@contextmanager
+def held() -> Iterator[None]:
+    """A block that Ctrl-C does not break into: one that comes during it is raised as
+    KeyboardInterrupt once the block has ended (not at all if the block raises)."""
+    with guard() as holding:
+        holding.hold()
+        yield
+    if holding.received:
+        raise KeyboardInterrupt

@@ -136,15 +136,12 @@ def compile_articles(
         # would leave a worker the pool has not recorded, or one that has not yet ignored the
         # signal: the guard holds it until the pool is started, and the workers start with it
         # blocked (a forked process keeps the mask of the thread that forked it).
-        with interrupts.guard() as starting:
-            starting.hold()
+        with interrupts.held():
             blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
             try:
                 results = pool.map(_compile, files, chunksize=8)
             finally:
                 signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
-        if starting.received:
-            raise KeyboardInterrupt
         yield from results
     except BaseException:  # Ctrl-C, an error, or the consumer stopped early (GeneratorExit)
         _stop(pool)

@@ -839,6 +839,17 @@ def starred(text: str, variables: Sequence[str], *, order: str | None = None) ->
     return text[: star.start] + listed + text[star.start + 1 :]
 
 
+def names_dataset(text: str) -> bool:
+    """Whether a query names its dataset (``FROM`` or ``FROM NAMED``, outside any group)."""
+    depth = 0
+    for token in _tokens(text):
+        if token.kind == "brace":
+            depth += 1 if token.text == "{" else -1
+        elif depth == 0 and token.kind == "word" and token.text.upper() == "FROM":
+            return True
+    return False
+
+
 def _star(shape: _Shape) -> _Token | None:
     """The star of a ``SELECT *`` (not of ``COUNT(*)``); None for any other query."""
     if shape.keyword is None or shape.keyword.text.upper() != "SELECT":
@@ -868,26 +879,29 @@ def _listed_in_values(tokens: Sequence[_Token], names: set[str]) -> bool:
 
 
 def execute(store: ox.Store, query: Query, values: Mapping[str, Value]) -> Results:
-    """Run a query on the embedded store: the union of the named graphs as default graph,
-    the predeclared prefixes, parameters written into the text where ``substituted_text``
-    covers the query and by pyoxigraph's substitution otherwise (by a VALUES clause, as on an
-    endpoint, in a ``SELECT *`` that does not project them). Updates are refused first."""
+    """Run a query on the embedded store: the union of the named graphs as default graph
+    (the dataset the query names when it has FROM or FROM NAMED), the predeclared prefixes,
+    parameters written into the text where ``substituted_text`` covers the query and by
+    pyoxigraph's substitution otherwise (by a VALUES clause, as on an endpoint, in a
+    ``SELECT *`` that does not project them). Updates are refused first."""
     import pyoxigraph as ox
 
     query_form(query)
     text = substituted_text(query, values)
     Bound = dict[ox.Variable, ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple]
     substitutions: Bound = {ox.Variable(name): value.term() for name, value in values.items()}
+    # pyoxigraph's union flag overrides a FROM clause: the query's own dataset comes first.
+    union = not names_dataset(query.text)
 
     def run(text: str, substitutions: Bound) -> Results:
-        results = store.query(text, prefixes=dict(PREFIXES), use_default_graph_as_union=True,
+        results = store.query(text, prefixes=dict(PREFIXES), use_default_graph_as_union=union,
                               substitutions=substitutions)
         if isinstance(results, ox.QuerySolutions):
             named = starred(text, [variable.value for variable in results.variables],
                             order=query.text)
             if named is not None:  # nothing was evaluated yet: the solutions are lazy
                 return store.query(named, prefixes=dict(PREFIXES),
-                                   use_default_graph_as_union=True, substitutions=substitutions)
+                                   use_default_graph_as_union=union, substitutions=substitutions)
         return results
 
     try:
@@ -922,8 +936,7 @@ def check_syntax(query: Query) -> None:
     import pyoxigraph as ox
 
     form = query_form(query)
-    federated = any(t.kind == "word" and t.text.upper() == "SERVICE" for t in _tokens(query.text))
-    if form is QueryForm.ASK and federated:
+    if form is QueryForm.ASK and _federated(query.text):
         return  # pyoxigraph evaluates ASK at once, and SERVICE would reach the network
     try:
         # Parsing happens in query(); on an empty store, with the solutions never read,
@@ -1046,8 +1059,21 @@ def run(
     from .store import open_read
 
     store = open_read(target)
-    write(execute(store, query, values), chosen, out, terminal=terminal)
+    try:
+        write(execute(store, query, values), chosen, out, terminal=terminal)
+    except (OSError, RuntimeError) as error:  # what pyoxigraph raises for a failed SERVICE
+        if isinstance(error, BrokenPipeError) or not _federated(query.text):
+            raise
+        raise QueryError(
+            f"{query.source}: a SERVICE call failed ({one_line(str(error))}); check the "
+            "service's URL, or write SERVICE SILENT to go on without its answers"
+        ) from None
     return unknown_nodes(store, values, params or {})
+
+
+def _federated(text: str) -> bool:
+    """Whether a query calls another endpoint (``SERVICE``)."""
+    return any(t.kind == "word" and t.text.upper() == "SERVICE" for t in _tokens(text))
 
 
 def _run_remote(
@@ -1070,16 +1096,20 @@ def _run_remote(
         accept=result_format.media_type,
         timeout=endpoint.timeout,
         auth_env=endpoint.auth_env,
+        expect=result_format.answer_types,
     )
     if result_format is ResultFormat.TABLE:
         import pyoxigraph as ox
 
-        try:
+        try:  # solutions are parsed as they are read: read them all once before writing any
+            first = ox.parse_query_results(body, ox.QueryResultsFormat.JSON)
+            for _ in first if isinstance(first, ox.QuerySolutions) else ():
+                pass
             parsed = ox.parse_query_results(body, ox.QueryResultsFormat.JSON)
         except (SyntaxError, ValueError) as error:
             raise RemoteError(
                 f"{endpoint.url}: the answer is not SPARQL JSON results ({one_line(str(error))}); "
-                "try another --format"
+                "check that --endpoint is the SPARQL query endpoint"
             ) from None
         write(parsed, result_format, out, terminal=terminal)
     else:

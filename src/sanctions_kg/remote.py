@@ -35,7 +35,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from email.message import Message
 from enum import Enum
@@ -515,16 +515,26 @@ def sparql_query(
     accept: str,
     timeout: float | None = DEFAULT_TIMEOUT,
     auth_env: str | None = None,
+    expect: Collection[str] = (),
 ) -> bytes:
     """Run a query on a SPARQL 1.1 Protocol endpoint; the answer's body as the server sent it.
 
     The query is POSTed form-encoded (``query=…``) with ``accept`` as the Accept header.
     Raises UsageError for a bad URL or credentials variable, RemoteError for anything the
-    network or the server does wrong (with the server's own message for HTTP errors).
+    network or the server does wrong (with the server's own message for HTTP errors), and for
+    an answer whose Content-Type is none of ``expect`` (when given): a login page or a proxy's
+    error page comes with status 200 too, and would otherwise be taken for the results.
     """
     url = check_url(endpoint, option="--endpoint")
     client = _Client(credentials_from_env(auth_env), time_limit(timeout))
-    return _query(client, url, query, accept=accept, action="the query").body
+    answer = _query(client, url, query, accept=accept, action="the query")
+    media_type = answer.content_type.split(";", 1)[0].strip().lower()
+    if expect and media_type and media_type not in expect:
+        raise RemoteError(
+            f"{display_url(url)}: the server answered {media_type}, not {accept} (the SPARQL "
+            "results asked for); check that --endpoint is the SPARQL query endpoint"
+        )
+    return answer.body
 
 
 def _query(client: _Client, url: str, query: str, *, accept: str, action: str) -> _Answer:

@@ -63,6 +63,12 @@ class ResultFormat(Enum):
         """The media type to ask a SPARQL endpoint for (JSON for the table, parsed locally)."""
         return _RDF_MEDIA_TYPES.get(self) or _RESULTS_MEDIA_TYPES[self]
 
+    @property
+    def answer_types(self) -> frozenset[str]:
+        """The media types an endpoint may answer a request for :attr:`media_type` with: the
+        registered one and the older or generic names servers still send."""
+        return _ANSWER_TYPES.get(self.media_type, frozenset()) | {self.media_type}
+
     @classmethod
     def default(cls, *, terminal: bool) -> ResultFormat:
         """A table for people on a terminal, TSV for pipes and files."""
@@ -94,6 +100,14 @@ _RDF_MEDIA_TYPES = {
     ResultFormat.TURTLE: "text/turtle",
     ResultFormat.NTRIPLES: "application/n-triples",
     ResultFormat.JSONLD: "application/ld+json",
+}
+_ANSWER_TYPES = {
+    "application/sparql-results+json": frozenset({"application/json"}),
+    "application/sparql-results+xml": frozenset({"application/xml", "text/xml"}),
+    "text/tab-separated-values": frozenset({"text/tsv"}),
+    "text/turtle": frozenset({"application/x-turtle"}),
+    "application/n-triples": frozenset({"text/plain"}),  # N-Triples' media type before RDF 1.1
+    "application/ld+json": frozenset({"application/json"}),
 }
 SOLUTION_FORMATS = "table, csv, tsv, json or xml"
 GRAPH_FORMATS = "turtle, ntriples or jsonld"

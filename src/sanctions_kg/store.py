@@ -237,28 +237,28 @@ class ChunkLoader:
 
     def _submit(self) -> None:
         if self._parts:
-            if self._thread.ident is None:  # not started yet
-                self._thread.start()
             chunk = b"".join(self._parts)
             self._parts, self._size = [], 0
             self.chunks += 1
-            self._put(chunk)  # the last: it may raise a held KeyboardInterrupt once queued
-
-    def _put(self, item: bytes | None) -> None:
-        """Queue an item, waiting while the loader is busy with the one before, with Ctrl-C
-        held until it is queued: a KeyboardInterrupt inside the queue's wait left the queue's
-        lock released ('cannot release un-acquired lock' on its next use), so the loader could
-        no longer be stopped, and went on writing into the generation being thrown away."""
-        with interrupts.guard() as waiting:
-            waiting.hold()
-            self._queue.put(item)
-        if waiting.received:
-            raise KeyboardInterrupt
+            with interrupts.held():  # see _stop
+                if self._thread.ident is None:  # not started yet
+                    self._thread.start()
+                self._queue.put(chunk)  # waits while the loader is busy with the one before
 
     def _stop(self) -> None:
-        if self._thread.is_alive():
-            self._put(None)
-            self._thread.join()
+        """Wait for the loader to load what it was given, and end its thread.
+
+        Ctrl-C is held while the main thread waits for the loader (here and in :meth:`_submit`)
+        and raised once the wait is over. Raised inside the wait, it broke things: inside the
+        queue's wait it could leave the queue's lock released ('cannot release un-acquired
+        lock' on its next use), and inside ``Thread.join`` Python 3.11 marks the thread as
+        stopped while it still runs; either way the loader was not stopped, and went on
+        writing into the generation being thrown away (``generations/.tmp-*`` was left).
+        """
+        with interrupts.held():
+            if self._thread.is_alive():
+                self._queue.put(None)
+                self._thread.join()
 
     def finish(self) -> ox.Store:
         """Load what is left, wait for the loading thread, compact and flush the store."""
