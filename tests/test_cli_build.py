@@ -398,3 +398,72 @@ def test_build_counts_its_info_results_and_shows_warnings_in_full(
     assert result.stdout.splitlines()[-1] == "Validation passed: 0 violations, 0 warnings, 1 info"
     shown = run_cli("validate", "--store", tmp_path / "store")
     assert "InternationalOrganisationShape" in shown.stdout
+
+
+@pytest.mark.parametrize(("limit", "fails"), [(20_000, "store"), (100_000, "out")])
+def test_a_full_disk_is_an_input_error_with_what_to_do_not_a_bug(
+        tmp_path: Path, limit: int, fails: str) -> None:
+    """The file system refusing the build's writes (here a file size limit: EFBIG, as a full
+    disk gives ENOSPC; RocksDB's files fail under the lower one, the build's own files under
+    the higher) is exit 2 with one line naming the folder, not 'internal error' (exit 3); the
+    previous output and store stay as they were, and nothing is left beside them."""
+    import resource
+    import signal
+    import subprocess
+
+    from conftest import CLI
+
+    out, store = tmp_path / "out", tmp_path / "store"
+    assert run_cli("build", "--no-validate", "--out", out, "--store", store).code == 0
+    before = sorted(str(path.relative_to(tmp_path)) for path in tmp_path.rglob("*"))
+    files = {path.name: path.read_bytes() for path in out.iterdir()}
+
+    def limited() -> None:  # in the child: a write past the limit fails instead of killing it
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    done = subprocess.run([str(CLI), "build", "--no-validate", "--out", str(out),
+                           "--store", str(store)], preexec_fn=limited, capture_output=True,
+                          text=True, timeout=120, check=False)
+    folder, what = (out, "the build's files") if fails == "out" else (store, "the store")
+    assert (done.returncode, done.stderr) == (2, (
+        f"error: {folder}: cannot write {what} (File too large); free space, or choose "
+        f"another --{fails}\n"))
+    assert sorted(str(path.relative_to(tmp_path)) for path in tmp_path.rglob("*")) == before
+    assert {path.name: path.read_bytes() for path in out.iterdir()} == files
+
+
+def test_an_out_folder_given_as_a_link_is_written_through_the_link(tmp_path: Path) -> None:
+    """The build replaced the link itself with a folder, and left a link named like a staging
+    folder (``.linkout.tmp-<pid>``) beside it on every build; the folder the link leads to is
+    now the one replaced, and the link stays."""
+    real, link = tmp_path / "real", tmp_path / "linkout"
+    real.mkdir()
+    link.symlink_to("real")
+    for _ in range(2):
+        assert run_cli("build", "--no-validate", "--out", link, "--store", tmp_path / "store",
+                       cwd=tmp_path).code == 0
+    assert link.is_symlink() and os.readlink(link) == "real"
+    assert (real / "sanctions-kg.trig").is_file()
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["linkout", "real", "store"]
+    (tmp_path / "dangling").symlink_to("nowhere")
+    result = run_cli("build", "--no-validate", "--out", "dangling", "--store", "store",
+                     cwd=tmp_path)
+    assert (result.code, result.stderr) == (2, (
+        "error: dangling: is a symbolic link to nowhere, which does not exist; create "
+        "that folder or choose another --out\n"))
+
+
+@pytest.mark.parametrize("out", [".", "./", "..", "sub/.."])
+def test_the_working_folder_is_not_an_out_folder(tmp_path: Path, out: str) -> None:
+    """``--out .`` crashed (``PosixPath('.') has an empty name``, exit 3); replacing the
+    working folder whole would leave the shell in a deleted folder, so it is refused."""
+    work = tmp_path / "work"
+    (work / "sub").mkdir(parents=True)
+    result = run_cli("build", "--no-validate", "--out", out, "--store", tmp_path / "store",
+                     cwd=work)
+    shown = str(Path(out))
+    assert (result.code, result.stderr) == (2, (
+        f"error: --out {shown}: is the working folder or holds it, and the build replaces --out "
+        "whole; give a folder of its own, such as build\n"))
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["work"]

@@ -487,6 +487,22 @@ def _out_holds_more_than_a_build(c: Context) -> Outcome:
     return c.cli("build", "--no-validate", "--data", data, "--out", "out", "--store", "store")
 
 
+@produces("error: <folder>: cannot write <what> (<reason>); free space, or choose another "
+          "<option>")
+def _disk_full(c: Context) -> Outcome:
+    import resource
+    import signal
+
+    def limited() -> None:  # writes past 100 kB fail (EFBIG), as on a full disk (ENOSPC)
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (100_000, 100_000))
+
+    done = subprocess.run([str(CLI), "build", "--no-validate", "--out", str(c.tmp / "out"),
+                           "--store", str(c.tmp / "store")], preexec_fn=limited,
+                          capture_output=True, text=True, timeout=120, check=False)
+    return Outcome(done.returncode, done.stderr)
+
+
 @produces("error: <store>: exists and is not a folder; choose another --store")
 def _store_is_a_file(c: Context) -> Outcome:
     return _build(c, store=c.write("store", "a file"))
@@ -498,12 +514,28 @@ def _out_holds_the_store(c: Context) -> Outcome:
     return _build(c, out="nest", store="nest/store")
 
 
+@produces("error: <out>: is a symbolic link to <target>, which does not exist; create that "
+          "folder or choose another --out")
+def _out_is_a_dangling_link(c: Context) -> Outcome:
+    return _build(c, out=_dangling_link(c))
+
+
+def _dangling_link(c: Context) -> Path:
+    link = c.tmp / "link"
+    link.symlink_to(c.tmp / "gone")
+    return link
+
+
+@produces("error: --out <out>: is the working folder or holds it, and the build replaces --out "
+          "whole; give a folder of its own, such as build")
+def _out_is_the_working_folder(c: Context) -> Outcome:
+    return _build(c, out=".")
+
+
 @produces("error: <store>: is a symbolic link to <target>, which does not exist; create that "
           "folder or choose another --store")
 def _store_is_a_dangling_link(c: Context) -> Outcome:
-    link = c.tmp / "store-link"
-    link.symlink_to(c.tmp / "gone")
-    return _build(c, store=link)
+    return _build(c, store=_dangling_link(c))
 
 
 @produces("error: <store>: folder is not empty and is not a sanctions-kg store; choose another "

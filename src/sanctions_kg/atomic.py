@@ -83,6 +83,31 @@ def creating(path: Path, error: type[SanctionsKGError] = OutputError) -> Iterato
         raise error(f"{path}: cannot write here ({failure.strerror or failure})") from None
 
 
+#: Failures of the file system rather than of the program: a full disk, a quota, a file size
+#: limit, an I/O error, a file system mounted read-only.
+_STORAGE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO, errno.EROFS})
+
+
+@contextlib.contextmanager
+def writing(path: Path, what: str, option: str,
+            error: type[SanctionsKGError] = OutputError) -> Iterator[None]:
+    """Report the file system failing the writes of the block (see ``_STORAGE_ERRNOS``; the
+    store's RocksDB says ``IO error: <reason>: …``) as ``error`` naming ``path``: an input
+    error, with what to do, not a bug."""
+    try:
+        yield
+    except OSError as failure:
+        message = str(failure)
+        if failure.errno in _STORAGE_ERRNOS and failure.strerror:
+            reason = failure.strerror
+        elif message.startswith("IO error: "):  # the system's reason comes last
+            reason = message.rsplit(": ", 1)[-1]
+        else:
+            raise
+        raise error(f"{path}: cannot write {what} ({reason}); free space, or choose another "
+                    f"{option}") from None
+
+
 def staging_dir(target: Path) -> Path:
     """A fresh folder beside ``target`` to prepare its replacement in."""
     target.parent.mkdir(parents=True, exist_ok=True)

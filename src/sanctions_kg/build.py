@@ -8,6 +8,7 @@ switched, each in one atomic step.
 
 from __future__ import annotations
 
+import os
 import shutil
 import time
 from collections.abc import Callable
@@ -16,8 +17,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import interrupts, resources
-from .atomic import MARKER, check_output_dir, creating, exchange, staging_dir
-from .errors import InputError, Location, Problem, UsageError, ValidationFailed
+from .atomic import MARKER, check_output_dir, creating, exchange, staging_dir, writing
+from .errors import InputError, Location, Problem, StoreError, UsageError, ValidationFailed
 from .facts import Reference, facts_file_list, load_reference
 from .mapper import MappedGraph, map_entities, map_ontology, sorted_quads
 from .namespaces import REFERENCE_GRAPH
@@ -74,6 +75,23 @@ def _check_apart(out_dir: Path, store_dir: Path) -> None:
         )
 
 
+def _output_folder(out_dir: Path) -> Path:
+    """The folder the build replaces for --out: the folder a symbolic link leads to (the link
+    stays, as a link given as --store does), and never the working folder or one holding it
+    (the shell would be left in a deleted folder)."""
+    folder = out_dir
+    if out_dir.is_symlink():
+        folder = out_dir.resolve()
+        if not folder.exists():
+            raise UsageError(f"{out_dir}: is a symbolic link to {os.readlink(out_dir)}, "
+                             "which does not exist; create that folder or choose another --out")
+    here = Path.cwd().resolve()
+    if folder.resolve() == here or folder.resolve() in here.parents:
+        raise UsageError(f"--out {out_dir}: is the working folder or holds it, and the build "
+                         "replaces --out whole; give a folder of its own, such as build")
+    return folder
+
+
 def build(options: BuildOptions, *, progress: Progress | None = None,
           guard: interrupts.Guard | None = None) -> BuildSummary:
     """Run a build; raise InputError (2), ValidationFailed (1) or StoreError (2) on failure.
@@ -86,13 +104,14 @@ def build(options: BuildOptions, *, progress: Progress | None = None,
     problems: list[Problem] = []
     files = facts_file_list(options.data_dir)
     reference = load_reference(options.data_dir, schema, problems)
+    out_dir = _output_folder(options.out_dir)
     _check_apart(options.out_dir, options.store_dir)
     with creating(options.out_dir):
-        check_output_dir(options.out_dir)
+        check_output_dir(out_dir)
     writer = StoreWriter(options.store_dir)
     with writer.locked():
         with creating(options.out_dir):
-            staging = staging_dir(options.out_dir)
+            staging = staging_dir(out_dir)
         try:
             pending = writer.begin()
         except BaseException:
@@ -101,23 +120,27 @@ def build(options: BuildOptions, *, progress: Progress | None = None,
         committed = False
         loader: ChunkLoader | None = None
         try:
-            loader = writer.loader(pending)
-            dataset = DatasetWriter(staging)
-            written = _write_dataset(
-                _Sink(dataset, loader), files, reference, schema, ontology, options, problems,
-                progress,
-            )
-            if problems:
-                dataset.discard()
-                raise InputError(problems)
-            dataset.close()
-            write_sourcemap(staging / BuildFile.SOURCEMAP.value, options.data_dir,
-                            written.sources)
-            (staging / MARKER).write_text("sanctions-kg build output\n", encoding="utf-8")
+            with writing(options.store_dir, "the store", "--store", StoreError):
+                loader = writer.loader(pending)
+            with writing(options.out_dir, "the build's files", "--out"):
+                dataset = DatasetWriter(staging)
+                written = _write_dataset(
+                    _Sink(dataset, loader), files, reference, schema, ontology, options,
+                    problems, progress,
+                )
+                if problems:
+                    dataset.discard()
+                    raise InputError(problems)
+                dataset.close()
+                write_sourcemap(staging / BuildFile.SOURCEMAP.value, options.data_dir,
+                                written.sources)
+                (staging / MARKER).write_text("sanctions-kg build output\n", encoding="utf-8")
             if progress is not None:
                 progress("finishing the store", 0, 1)
-            database = loader.finish()
-            shutil.copyfile(staging / BuildFile.SOURCEMAP.value, pending.generation.sourcemap)
+            with writing(options.store_dir, "the store", "--store", StoreError):
+                database = loader.finish()
+                shutil.copyfile(staging / BuildFile.SOURCEMAP.value,
+                                pending.generation.sourcemap)
             report = None
             if options.validate:
                 from .validation import Severity, validate_store
@@ -135,7 +158,7 @@ def build(options: BuildOptions, *, progress: Progress | None = None,
             # and reported (with the caller's guard, until the caller's block ends).
             with interrupts.guard(guard) as finishing:
                 finishing.hold()
-                exchange(staging, options.out_dir)
+                exchange(staging, out_dir)
                 writer.commit(pending)
                 committed = True
                 shutil.rmtree(staging, ignore_errors=True)  # the previous output
