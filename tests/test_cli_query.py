@@ -215,7 +215,7 @@ def test_every_predeclared_prefix_works(seed_build: Built) -> None:
         (("ASK {}", "--param", "x=1"), "error: <query>: no parameter 'x'; this query has no "
          "parameters\n"),
         (("ASK {}", "--timeout", "-1"),
-         "error: --timeout -1: give a positive number of seconds, or 0 for no limit\n"),
+         "error: --timeout -1: give a positive number of seconds up to 1000000, or 0 for no limit\n"),
         (("ASK {}", "--auth-env", "TOKEN"),
          "error: --auth-env goes with --endpoint; the embedded store needs no login\n"),
         (("ASK {}", "--endpoint", "http://127.0.0.1:9/sparql"),

@@ -912,7 +912,7 @@ def _no_where_group(c: Context) -> Outcome:
                  "--endpoint", f"http://127.0.0.1:{_free_port()}/query")
 
 
-@produces("error: --timeout <seconds>: give a positive number of seconds, or 0 for no limit")
+@produces("error: --timeout <seconds>: give a positive number of seconds up to 1000000, or 0 for no limit")
 def _negative_timeout(c: Context) -> Outcome:
     query = c.cli("query", "ASK {}", "--timeout", "-1")
     push = c.cli("push", "--graph-store", LOCAL, "--timeout", "-1")

@@ -8,7 +8,6 @@ which has no line) and says what to do. The CLI prints ``str(error)`` on one lin
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -86,15 +85,21 @@ class UsageError(SanctionsKGError):
     """A command was called with options that do not fit together or values out of range."""
 
 
+#: The longest --timeout, in seconds (over eleven days): a socket or a thread's wait cannot
+#: count up to 1e12 s ("OverflowError: timestamp out of range"); 0 means no limit.
+MAX_TIMEOUT = 1_000_000
+
+
 def time_limit(timeout: float | None) -> float | None:
     """The limit a ``--timeout`` sets, in seconds: None (no limit) for None or 0; UsageError
     unless it is a positive number. ``query`` and ``push`` check their option here, so that
     both say the same."""
     if not timeout:
         return None
-    if not 0 < timeout < math.inf:  # negative, NaN or infinite
+    if not 0 < timeout <= MAX_TIMEOUT:  # negative, NaN, or past what the clocks can count
         raise UsageError(
-            f"--timeout {timeout:g}: give a positive number of seconds, or 0 for no limit"
+            f"--timeout {timeout:g}: give a positive number of seconds up to {MAX_TIMEOUT}, "
+            "or 0 for no limit"
         )
     return timeout
 
