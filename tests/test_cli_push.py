@@ -121,7 +121,8 @@ def test_unreachable_server(seed_build: Built) -> None:
 
 @pytest.mark.parametrize("seconds", ["-1", "nan", "1e+12"])
 def test_a_bad_timeout_is_refused_as_query_refuses_it(seed_build: Built, seconds: str) -> None:
-    message = f"error: --timeout {seconds}: give a positive number of seconds up to 1000000, or 0 for no limit\n"
+    message = (f"error: --timeout {seconds}: give a positive number of seconds up to 1000000, "
+               "or 0 for no limit\n")
     code, out, err = push(seed_build.store, "--graph-store", "http://127.0.0.1:1/store",
                           "--timeout", seconds)
     assert (code, out, err) == (2, "", message)

@@ -215,7 +215,8 @@ def test_every_predeclared_prefix_works(seed_build: Built) -> None:
         (("ASK {}", "--param", "x=1"), "error: <query>: no parameter 'x'; this query has no "
          "parameters\n"),
         (("ASK {}", "--timeout", "-1"),
-         "error: --timeout -1: give a positive number of seconds up to 1000000, or 0 for no limit\n"),
+         "error: --timeout -1: give a positive number of seconds up to 1000000, or 0 for no "
+         "limit\n"),
         (("ASK {}", "--auth-env", "TOKEN"),
          "error: --auth-env goes with --endpoint; the embedded store needs no login\n"),
         (("ASK {}", "--endpoint", "http://127.0.0.1:9/sparql"),
@@ -491,9 +492,12 @@ def test_a_query_that_fails_half_way_leaves_no_output(seed_build: Built) -> None
     assert (code, out, err) == (0, "s,p,o\n,,\n", "")  # read as text: CRLF is LF
 
 
-@pytest.mark.parametrize("timeout", ["30", "0"])
-def test_ctrl_c_ends_a_query_the_store_is_still_working_on(seed_build: Built, timeout: str) -> None:
-    """pyoxigraph holds the main thread; Ctrl-C still ends the command at once, with 130."""
+@pytest.mark.parametrize(("timeout", "stop"), [("30", "ctrl-c"), ("0", "ctrl-c"),
+                                               ("0", "sigterm")])
+def test_ctrl_c_ends_a_query_the_store_is_still_working_on(
+        seed_build: Built, timeout: str, stop: str) -> None:
+    """pyoxigraph holds the main thread; Ctrl-C still ends the command at once, with 130, and
+    SIGTERM with 143."""
     running = subprocess.Popen(
         [str(CLI), "query", CARTESIAN, "--store", str(seed_build.store), "--timeout", timeout],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
@@ -501,9 +505,13 @@ def test_ctrl_c_ends_a_query_the_store_is_still_working_on(seed_build: Built, ti
         time.sleep(1.5)  # well into the query
         assert running.poll() is None
         interrupted = time.monotonic()
-        os.killpg(running.pid, signal.SIGINT)  # what Ctrl-C sends to the terminal's group
+        if stop == "ctrl-c":
+            os.killpg(running.pid, signal.SIGINT)  # what Ctrl-C sends to the terminal's group
+        else:
+            os.kill(running.pid, signal.SIGTERM)
         out, err = running.communicate(timeout=20)
-        assert (running.returncode, out, err) == (130, "", "interrupted\n")
+        assert (running.returncode, out, err) == (
+            (130, "", "interrupted\n") if stop == "ctrl-c" else (143, "", "terminated\n"))
         assert time.monotonic() - interrupted < 5
     finally:
         if running.poll() is None:

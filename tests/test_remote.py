@@ -264,7 +264,8 @@ def test_timeouts_must_be_positive(timeout: float) -> None:
     with pytest.raises(UsageError) as caught:
         sparql_query("http://127.0.0.1:1/query", "ASK {}", accept="*/*", timeout=timeout)
     assert str(caught.value) == (
-        f"--timeout {timeout:g}: give a positive number of seconds up to 1000000, or 0 for no limit")
+        f"--timeout {timeout:g}: give a positive number of seconds up to 1000000, or 0 for no "
+        "limit")
 
 
 # --- push ------------------------------------------------------------------------------------

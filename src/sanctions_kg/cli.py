@@ -167,13 +167,15 @@ def build(
         store_dir=store_path(store),
         validate=validate,
     )
-    # Once the new build is being put in place, Ctrl-C is held until it is reported.
+    # Once the new build is being put in place, Ctrl-C and SIGTERM are held until it is
+    # reported.
     with interrupts.guard() as guard:
         with _ProgressBar() as progress:
             summary = run_build(options, progress=progress, guard=guard)
         _tell_build(summary)
     if guard.received:
-        typer.echo("note: Ctrl-C came while the new build was being put in place; the build "
+        what = "SIGTERM" if isinstance(guard.interruption(), interrupts.Terminated) else "Ctrl-C"
+        typer.echo(f"note: {what} came while the new build was being put in place; the build "
                    "is complete", err=True)
 
 
@@ -644,8 +646,8 @@ def _drop_stdout() -> None:
         _devnull_at(sys.stdout.fileno())
 
 
-def _raised_by_ctrl_c(error: BaseException) -> bool:
-    """Whether an exception was raised while a KeyboardInterrupt was being handled: Ctrl-C
+def _raised_by_ctrl_c(error: BaseException) -> KeyboardInterrupt | None:
+    """The KeyboardInterrupt being handled when an exception was raised, if any: Ctrl-C
     inside ``threading.Condition.wait`` (a full queue's ``put``) leaves its lock released, and
     the block around it then fails with "cannot release un-acquired lock" in place of the
     interrupt. The cleanup ran either way; it is an interruption, not a bug."""
@@ -653,10 +655,21 @@ def _raised_by_ctrl_c(error: BaseException) -> bool:
     context: BaseException | None = error
     while context is not None and id(context) not in seen:
         if isinstance(context, KeyboardInterrupt):
-            return True
+            return context
         seen.add(id(context))
         context = context.__context__
-    return False
+    return None
+
+
+def _stopped(interruption: BaseException | None) -> NoReturn:
+    """End the process as a stop signal asks: Ctrl-C 130, SIGTERM 143 (128 + the signal)."""
+    from .interrupts import Terminated
+
+    if isinstance(interruption, Terminated):
+        _tell("terminated")
+        sys.exit(143)
+    _tell("interrupted")
+    sys.exit(130)
 
 
 def _main() -> None:
@@ -703,13 +716,11 @@ def _main() -> None:
         else:
             _tell(f"error: {usage.format_message()}")
         sys.exit(2)
-    except KeyboardInterrupt:
-        _tell("interrupted")
-        sys.exit(130)
+    except KeyboardInterrupt as interruption:
+        _stopped(interruption)
     except Exception as bug:  # the one place unexpected exceptions are caught
-        if _raised_by_ctrl_c(bug):
-            _tell("interrupted")
-            sys.exit(130)
+        if cause := _raised_by_ctrl_c(bug):
+            _stopped(cause)
         if debug:
             import traceback
 
@@ -719,8 +730,10 @@ def _main() -> None:
                   "run again with --debug for the traceback and report it")
         _tell(f"internal error (a bug in sanctions-kg): {type(bug).__name__}: {bug}; {advice}")
         sys.exit(3)
-    if result == 130:  # typer turns Ctrl-C inside a command into exit code 130
-        _tell("interrupted")
+    if result == 130:  # typer turns Ctrl-C (and SIGTERM) inside a command into exit code 130
+        from . import interrupts
+
+        _stopped(interrupts.Terminated() if interrupts.terminated else None)
     sys.exit(result if isinstance(result, int) else 0)
 
 

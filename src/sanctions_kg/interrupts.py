@@ -1,4 +1,4 @@
-"""Ctrl-C around work that must not stop half-way.
+"""Ctrl-C and SIGTERM around work that must not stop half-way.
 
 Python turns SIGINT into KeyboardInterrupt at whatever line the main thread is on. Two places
 of a build cannot take that: starting the worker processes (a worker forked but not yet
@@ -9,6 +9,11 @@ another thread (the store loader's), and Python still raises it in the main thre
 :class:`Guard` is a Python signal handler instead: it raises as Python does until
 :meth:`Guard.hold` is called, and from then on records the signal for the code after the block
 to act on.
+
+SIGTERM (what ``timeout``, ``docker stop``, ``kill`` and a cancelled CI job send) ends a
+process at once by default, leaving a build's staging folders behind. The command line
+(:func:`answer_sigterm`) has it raise :class:`Terminated`, a KeyboardInterrupt, so that it
+stops work and cleans up exactly as Ctrl-C does, and guards hold it as they hold Ctrl-C.
 """
 
 from __future__ import annotations
@@ -20,30 +25,58 @@ from contextlib import contextmanager
 from types import FrameType
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where Ctrl-C raises KeyboardInterrupt (see :func:`answer_sigterm`)."""
+
+
+#: Whether SIGTERM came (typer reports any KeyboardInterrupt as exit code 130 only).
+terminated = False
+
+
+def _terminate(signum: int, frame: FrameType | None) -> None:
+    global terminated
+    terminated = True
+    raise Terminated
+
+
+def answer_sigterm() -> None:
+    """Have SIGTERM raise :class:`Terminated` in the main thread, from now on (the console
+    script calls it first; a program using the library keeps its own way)."""
+    signal.signal(signal.SIGTERM, _terminate)
+
+
 class Guard:
-    """What Ctrl-C does inside a :func:`guard` block: raise KeyboardInterrupt until
-    :meth:`hold`, then only set :attr:`received`."""
+    """What Ctrl-C (and SIGTERM, where it is answered) does inside a :func:`guard` block:
+    raise until :meth:`hold`, then only record the signal in :attr:`received`."""
 
     def __init__(self) -> None:
         self.holding = False
-        self.received = False
+        self.received = 0  # the signal held (SIGTERM over SIGINT), 0 for none
 
     def hold(self) -> None:
-        """From now until the block ends, record Ctrl-C instead of raising it."""
+        """From now until the block ends, record a stop signal instead of raising it."""
         self.holding = True
+
+    def interruption(self) -> KeyboardInterrupt:
+        """The exception the held signal stands for."""
+        return Terminated() if self.received == signal.SIGTERM else KeyboardInterrupt()
 
     def _handle(self, signum: int, frame: FrameType | None) -> None:
         if self.holding:
-            self.received = True
+            if signum == signal.SIGTERM or not self.received:
+                self.received = signum
+        elif signum == signal.SIGTERM:
+            _terminate(signum, frame)
         else:
             signal.default_int_handler(signum, frame)
 
 
 @contextmanager
 def guard(existing: Guard | None = None) -> Iterator[Guard]:
-    """A block with its own Ctrl-C :class:`Guard`, or inside ``existing`` (the caller's block:
+    """A block with its own :class:`Guard`, or inside ``existing`` (the caller's block:
     holding it then lasts until the caller's block ends). Outside the main thread, where Python
-    never runs signal handlers, the guard records nothing and the block runs as it is."""
+    never runs signal handlers, the guard records nothing and the block runs as it is. SIGTERM
+    is guarded only where it is answered (:func:`answer_sigterm`)."""
     if existing is not None:
         yield existing
         return
@@ -51,21 +84,24 @@ def guard(existing: Guard | None = None) -> Iterator[Guard]:
     if threading.current_thread() is not threading.main_thread():
         yield current
         return
-    previous = signal.signal(signal.SIGINT, current._handle)
+    signals = [signal.SIGINT]
+    if signal.getsignal(signal.SIGTERM) is _terminate:
+        signals.append(signal.SIGTERM)
+    previous = {number: signal.signal(number, current._handle) for number in signals}
     try:
         yield current
     finally:
-        # None: the handler was not set from Python; Python's own is the one to put back.
-        signal.signal(signal.SIGINT,
-                      previous if previous is not None else signal.default_int_handler)
+        for number, handler in previous.items():
+            # None: the handler was not set from Python; Python's own is the one to put back.
+            signal.signal(number, handler if handler is not None else signal.default_int_handler)
 
 
 @contextmanager
 def held() -> Iterator[None]:
-    """A block that Ctrl-C does not break into: one that comes during it is raised as
-    KeyboardInterrupt once the block has ended (not at all if the block raises)."""
+    """A block that Ctrl-C (or SIGTERM) does not break into: one that comes during it is
+    raised once the block has ended (not at all if the block raises)."""
     with guard() as holding:
         holding.hold()
         yield
     if holding.received:
-        raise KeyboardInterrupt
+        raise holding.interruption()

@@ -8,6 +8,7 @@ in file order, so the output does not depend on the number of workers.
 from __future__ import annotations
 
 import os
+import signal
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,13 +62,17 @@ def _initialise(context: _Context) -> None:
     _context = context
 
 
-def _initialise_worker(context: _Context) -> None:
-    import signal
+#: The signals a worker leaves to its parent.
+STOP_SIGNALS = frozenset({signal.SIGINT, signal.SIGTERM})
 
-    # Ctrl-C reaches the whole process group; the parent alone answers it, by stopping the
-    # workers. The signal was blocked since the fork, so none arrived before this line.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+def _initialise_worker(context: _Context) -> None:
+    # Ctrl-C reaches the whole process group (and SIGTERM may: `kill -- -<group>`); the
+    # parent alone answers them, by stopping the workers. The signals were blocked since the
+    # fork, so none arrived before these lines.
+    for stop in STOP_SIGNALS:
+        signal.signal(stop, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
     become_worker()
     _initialise(context)
 
@@ -121,7 +126,6 @@ def compile_articles(
         yield from map(_compile, files)
         return
     import multiprocessing
-    import signal
     from concurrent.futures import ProcessPoolExecutor
 
     # fork: the workers inherit the loaded schema and entities instead of unpickling them.
@@ -137,7 +141,7 @@ def compile_articles(
         # signal: the guard holds it until the pool is started, and the workers start with it
         # blocked (a forked process keeps the mask of the thread that forked it).
         with interrupts.held():
-            blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+            blocked = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
             try:
                 results = pool.map(_compile, files, chunksize=8)
             finally:

@@ -1152,7 +1152,7 @@ def watchdog(seconds: float | None, target: Path | Endpoint | None = None) -> It
 
 @contextmanager
 def _interruptible() -> Iterator[None]:
-    """Ctrl-C ends the process even while pyoxigraph holds the main thread.
+    """Ctrl-C (and SIGTERM) end the process even while pyoxigraph holds the main thread.
 
     Python's own handler raises KeyboardInterrupt only once the main thread is back in Python.
     The signal also wakes a thread here (``signal.set_wakeup_fd``); if the block is still
@@ -1178,6 +1178,8 @@ def _interruptible() -> Iterator[None]:
                 return
             if not woken:
                 return
+            if signal.SIGTERM in woken and not done.wait(_GRACE_SECONDS):
+                _expire("terminated\n", 143)
             if signal.SIGINT in woken and not done.wait(_GRACE_SECONDS):
                 _expire("interrupted\n", 130)
 
