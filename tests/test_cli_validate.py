@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SEED_FACTS, SHAPE_FIXTURES, Built, run_cli
+from conftest import REPO, SEED_FACTS, SHAPE_FIXTURES, Built, run_cli
 
 CONTEXT = SHAPE_FIXTURES / "context.trig"
 VIOLATION = SHAPE_FIXTURES / "SanctionShape-invalid-01.ttl"
@@ -75,6 +75,31 @@ def test_a_folder_is_an_input_error(tmp_path: Path, name: str) -> None:
     done = run_cli("validate", folder)
     assert (done.code, done.stdout) == (2, "")
     assert done.stderr == f"error: {folder}: is a folder; pass the RDF files in it\n"
+
+
+def test_rdf_files_and_shapes_with_a_byte_order_mark_are_read(
+        seed_build: Built, tmp_path: Path) -> None:
+    """Editors on Windows start UTF-8 files with a byte order mark; pyoxigraph refused it as
+    the first term ('\ufeff is not a valid subject or graph name'). It is skipped, and an
+    error on the first line keeps the column an editor shows."""
+    mark = b"\xef\xbb\xbf"
+    for name in ("sanctions-kg.trig", "sanctions-kg.nq", "sanctions-kg.ttl"):
+        marked = tmp_path / name
+        marked.write_bytes(mark + (seed_build.out / name).read_bytes())
+        done = run_cli("validate", marked)
+        assert (done.code, done.stderr) == (0, "validation passed: 0 violations, 0 warnings, "
+                                               "0 info\n"), name
+        marked.unlink()
+    shapes = tmp_path / "shapes.ttl"
+    shapes.write_bytes(mark + (REPO / "shapes" / "entities.ttl").read_bytes())
+    done = run_cli("validate", seed_build.out / "sanctions-kg.trig", "--shapes", shapes)
+    assert done.code == 0, done.stderr
+    broken = tmp_path / "broken.nt"
+    broken.write_bytes(mark + b"<http://ex/a> <http://ex/b> .\n")
+    done = run_cli("validate", broken)
+    assert (done.code, done.stderr) == (2, (
+        f"error: {broken}:1:29: RDF syntax error: The object of a triple must be an IRI, a "
+        "blank node or a literal; fix the file there\n"))
 
 
 def test_a_syntax_error_names_line_and_column(tmp_path: Path) -> None:

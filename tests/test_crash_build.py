@@ -514,17 +514,38 @@ class SlowDatabase:
         pass
 
 
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
 @pytest.mark.parametrize("wait", ["queue", "join"])
 def test_ctrl_c_while_the_build_waits_for_the_store_loader_is_held_until_the_wait_ends(
-        monkeypatch: pytest.MonkeyPatch, wait: str) -> None:
+        monkeypatch: pytest.MonkeyPatch, wait: str, stop: signal.Signals) -> None:
     """Ctrl-C while the main thread waits for the loader thread, to queue a chunk (the queue
     full) or for the last chunks to load (``Thread.join``). Raised inside the queue's wait it
     could leave the queue's lock released; inside the join Python marked the loader stopped
     while it still ran, so it was not waited for and went on writing into the generation
     being thrown away (``bulk-….sst`` files were left in ``generations/.tmp-*``). The signal
-    is held until the wait ends, then raised; the loader then stops as asked."""
+    is held until the wait ends, then raised; the loader then stops as asked. SIGTERM, as the
+    command line answers it, inside the guard the command line puts around a build (whose
+    handler the held wait found in place of SIGTERM's, and so did not hold it)."""
+
+    from sanctions_kg import interrupts
+
+    previous = signal.getsignal(signal.SIGTERM)
+    monkeypatch.setattr(interrupts, "_answered", False)
+    monkeypatch.setattr(interrupts, "terminated", False)
+    interrupts.answer_sigterm()
+    try:
+        with interrupts.guard():  # the command line's, around the build
+            _wait_for_the_loader(monkeypatch, wait, stop)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def _wait_for_the_loader(monkeypatch: pytest.MonkeyPatch, wait: str,
+                         stop: signal.Signals) -> None:
     import threading
 
+    from sanctions_kg import interrupts
     from sanctions_kg import store as store_module
 
     monkeypatch.setattr(store_module, "LOAD_CHUNK_BYTES", 1)  # every add is a chunk
@@ -540,17 +561,18 @@ def test_ctrl_c_while_the_build_waits_for_the_store_loader_is_held_until_the_wai
     def interrupt_then_release() -> None:
         time.sleep(0.3)  # the main thread waits for the loader by now
         signalled.append(time.monotonic())
-        signal.pthread_kill(main, signal.SIGINT)
+        signal.pthread_kill(main, stop)
         time.sleep(0.3)
         database.release.set()
 
     other = threading.Thread(target=interrupt_then_release)
     other.start()
-    with pytest.raises(KeyboardInterrupt):
+    with pytest.raises(KeyboardInterrupt) as raised_as:
         if wait == "queue":
             loader.add(b"C\n")
         else:
             loader.finish()
+    assert isinstance(raised_as.value, interrupts.Terminated) == (stop == signal.SIGTERM)
     raised = time.monotonic()
     other.join()
     assert raised - signalled[0] >= 0.25  # held while the main thread waited
@@ -561,4 +583,3 @@ def test_ctrl_c_while_the_build_waits_for_the_store_loader_is_held_until_the_wai
     loader.abandon()
     assert not loader._thread.is_alive()
     assert database.loaded == [b"A\n", b"B\n", b"C\n"][:loader.chunks]
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler

@@ -174,7 +174,7 @@ def build(
             summary = run_build(options, progress=progress, guard=guard)
         _tell_build(summary)
     if guard.received:
-        what = "SIGTERM" if isinstance(guard.interruption(), interrupts.Terminated) else "Ctrl-C"
+        what = "SIGTERM" if guard.by_sigterm else "Ctrl-C"
         typer.echo(f"note: {what} came while the new build was being put in place; the build "
                    "is complete", err=True)
 

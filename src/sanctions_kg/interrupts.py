@@ -24,25 +24,31 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from types import FrameType
 
+#: Whether SIGTERM came (typer reports any KeyboardInterrupt as exit code 130 only).
+terminated = False
+#: Whether SIGTERM is answered (:func:`answer_sigterm`), and so guarded as Ctrl-C is.
+_answered = False
+
 
 class Terminated(KeyboardInterrupt):
     """SIGTERM, raised where Ctrl-C raises KeyboardInterrupt (see :func:`answer_sigterm`)."""
 
-
-#: Whether SIGTERM came (typer reports any KeyboardInterrupt as exit code 130 only).
-terminated = False
+    def __init__(self) -> None:
+        global terminated
+        super().__init__()
+        terminated = True  # raised at once, or after a guard held it
 
 
 def _terminate(signum: int, frame: FrameType | None) -> None:
-    global terminated
-    terminated = True
     raise Terminated
 
 
 def answer_sigterm() -> None:
     """Have SIGTERM raise :class:`Terminated` in the main thread, from now on (the console
     script calls it first; a program using the library keeps its own way)."""
+    global _answered
     signal.signal(signal.SIGTERM, _terminate)
+    _answered = True
 
 
 class Guard:
@@ -57,9 +63,14 @@ class Guard:
         """From now until the block ends, record a stop signal instead of raising it."""
         self.holding = True
 
+    @property
+    def by_sigterm(self) -> bool:
+        """Whether the held signal is SIGTERM."""
+        return self.received == signal.SIGTERM
+
     def interruption(self) -> KeyboardInterrupt:
         """The exception the held signal stands for."""
-        return Terminated() if self.received == signal.SIGTERM else KeyboardInterrupt()
+        return Terminated() if self.by_sigterm else KeyboardInterrupt()
 
     def _handle(self, signum: int, frame: FrameType | None) -> None:
         if self.holding:
@@ -85,7 +96,7 @@ def guard(existing: Guard | None = None) -> Iterator[Guard]:
         yield current
         return
     signals = [signal.SIGINT]
-    if signal.getsignal(signal.SIGTERM) is _terminate:
+    if _answered:  # (a guard around this one may hold it: its handler is not _terminate)
         signals.append(signal.SIGTERM)
     previous = {number: signal.signal(number, current._handle) for number in signals}
     try:

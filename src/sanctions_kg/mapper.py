@@ -34,6 +34,7 @@ from .namespaces import (
 )
 from .records import Article, Content, Field, Flag, Number, Quote, Record, Ref, Text
 from .schema import LANG_STRING, Schema, kind_slug
+from .sources import rdf_input
 
 if TYPE_CHECKING:
     import pyoxigraph as ox
@@ -81,7 +82,9 @@ def map_ontology(path: Path) -> MappedGraph:
         return term
 
     quads = []
-    for triple in ox.parse(path=str(path), format=ox.RdfFormat.TURTLE):
+    with rdf_input(path) as handle:
+        triples = list(ox.parse(handle, format=ox.RdfFormat.TURTLE))
+    for triple in triples:
         subject = skolem(triple.subject)
         assert isinstance(subject, ox.NamedNode)
         quads.append(ox.Quad(subject, triple.predicate, skolem(triple.object), graph))

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from .errors import InputError, Location, Problem
 from .namespaces import OWL, RDF, RDFS, SKG, SKOS, XSD
+from .sources import rdf_input
 
 DATE_VALUE = SKG + "DateValue"
 LANG_STRING = RDF + "langString"
@@ -56,7 +57,8 @@ def load_schema(path: Path) -> Schema:
     import pyoxigraph as ox
 
     try:
-        triples = list(ox.parse(path=str(path), format=ox.RdfFormat.TURTLE))
+        with rdf_input(path) as handle:
+            triples = list(ox.parse(handle, format=ox.RdfFormat.TURTLE))
     except SyntaxError as error:
         raise InputError(Problem(Location(path, 1), f"ontology syntax error: {error}")) from None
     except OSError as error:

@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from .errors import InputError, Location, Problem
 from .namespaces import OWL, RDF, RDFS, SH, XSD
+from .sources import rdf_input
 
 if TYPE_CHECKING:
     import pyoxigraph as ox
@@ -156,8 +157,9 @@ def _read_shapes(stamps: tuple[tuple[str, str, int], ...]) -> ShapesGraph:
             return term
 
         try:
-            parsed = list(ox.parse(path=resolved, format=rdf_format(path),
-                                   base_iri=Path(resolved).as_uri()))
+            with rdf_input(Path(resolved)) as handle:
+                parsed = list(ox.parse(handle, format=rdf_format(path),
+                                       base_iri=Path(resolved).as_uri()))
         except SyntaxError as error:
             raise InputError(syntax_problem(path, error)) from None
         except OSError as error:

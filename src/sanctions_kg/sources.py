@@ -8,9 +8,28 @@ from __future__ import annotations
 
 import stat
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import BinaryIO
 
 from .errors import InputError, Location, Problem
+
+#: The UTF-8 byte order mark some editors put at the start of a file.
+BYTE_ORDER_MARK = b"\xef\xbb\xbf"
+
+
+@contextmanager
+def rdf_input(path: Path) -> Iterator[BinaryIO]:
+    """An RDF file opened for a parser, past a UTF-8 byte order mark: pyoxigraph's parsers
+    take the mark for the first term (``\ufeff is not a valid subject or graph name``), as
+    the facts and article files are read without it. Line and column numbers stay those an
+    editor shows."""
+    with path.open("rb") as handle:
+        if handle.read(len(BYTE_ORDER_MARK)) != BYTE_ORDER_MARK:
+            handle.seek(0)
+        yield handle
+
 
 #: Largest facts, reference or article file accepted, in bytes.
 MAX_FILE_BYTES = 16 * 1024 * 1024

@@ -38,6 +38,7 @@ from .shacl import (
     show_term,
     syntax_problem,
 )
+from .sources import rdf_input
 
 if TYPE_CHECKING:
     import pyoxigraph as ox
@@ -207,7 +208,7 @@ def _load_into(database: ox.Store, path: Path, graph: str | None = None) -> None
     _check_readable(path)  # first: a folder or a missing file is that, whatever its name
     kind = rdf_format(path)
     try:
-        with path.open("rb") as handle:
+        with rdf_input(path) as handle:
             if graph is None:
                 database.load(handle, format=kind, base_iri=path.resolve().as_uri())
             else:
