@@ -312,6 +312,10 @@ INPUT_CASES: dict[str, InputCase] = {
     f"error: {LOC}: date expression '<expression>' is not in the article text; copy the "
     "article's words for the date (… between words that are apart)":
         InputCase("date-words", edit("{expression: since 2018}", "{expression: since 2017}")),
+    f"error: {LOC}: date <date> disagrees with its expression '<expression>', which reads as "
+    "<date>; fix the one that is wrong, or leave out the date for the expression's":
+        InputCase("date-disagrees", edit("{expression: since 2018}",
+                                         "{value: 2019, expression: since 2018}")),
     f"error: {LOC}: malformed date: the date falls outside the years 1 to 9999":
         InputCase("date-overflow", edit("{expression: Thursday}", "{expression: next week}",
                                         edit("2022-09-15", "9999-12-31"))),

@@ -432,6 +432,40 @@ def test_a_date_expression_must_be_the_articles_words(
             "copy the article's words for the date (… between words that are apart)"]
 
 
+@pytest.mark.parametrize(("date", "read"), [
+    ("{value: 2018, expression: since 2018}", None),
+    ("{value: 2018-05-08, expression: since 2018}", None),    # more precise, within 2018
+    ("{earliest: 2017, latest: 2022-09-15, expression: since 2018}", None),  # a wider range
+    ("{latest: 2017-12-31, expression: since 2018}", "2018"),  # ends before 2018 begins
+    ("{value: 2019, expression: since 2018}", "2018"),
+    ("{earliest: 2022-09-16, expression: Thursday}", "2022-09-15"),
+    ("{value: 2022-09-15, expression: Thursday}", None),
+    ("{value: 2022-09, expression: next week}", None),         # 19 to 25 September 2022
+    ("{value: 2022-10, expression: next week}", "{earliest: 2022-09-19, latest: 2022-09-25}"),
+    ("{value: 2019, expression: Samarkand}", None),            # words it cannot read: not checked
+])
+def test_a_date_given_with_its_expression_must_agree_with_it(
+    tmp_path: Path, date: str, read: str | None
+) -> None:
+    """The article's words are the date's evidence: a date no day of which they can name
+    (``value: 2019`` with "since 2018") contradicts them; a bound or more precision they allow
+    stands."""
+    data = make_data(tmp_path, MINI.replace("{expression: since 2018}", date))
+    if read is None:
+        (article,) = load_corpus(data, load_schema(resources.ontology_path())).articles
+        start = {f.name: f.values for f in article.records[0].fields}["startDate"][0]
+        assert getattr(start, "expression", None) == date.split("expression: ")[1].rstrip("}")
+    else:
+        problems = problems_of(data)
+        given = date.split(", expression")[0].removeprefix("{value: ").strip("{")
+        shown = given if date.startswith("{value") else "{" + given + "}"
+        expression = date.split("expression: ")[1].rstrip("}")
+        assert problems == [
+            f"facts/mini.yaml:10:16: date {shown} disagrees with its expression '{expression}', "
+            f"which reads as {read}; fix the one that is wrong, or leave out the date for the "
+            "expression's"]
+
+
 @pytest.mark.parametrize(("line", "message"), [
     ("  url: not a url", "'url' must be an absolute address such as https://example.org/page, "
      "not 'not a url'"),

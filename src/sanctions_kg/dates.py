@@ -131,6 +131,25 @@ class DateSpec:
         bound = self.value or self.latest
         return bound.last_day if bound else None
 
+    def can_be(self, other: DateSpec) -> bool:
+        """Whether the two can name the same day: their ranges of days meet (an open bound
+        meets anything on its side)."""
+        return not (
+            (self.first_day is not None and other.last_day is not None
+             and self.first_day > other.last_day)
+            or (other.first_day is not None and self.last_day is not None
+                and other.first_day > self.last_day)
+        )
+
+    def shown(self) -> str:
+        """The date as a mapping of the facts file would give it: ``2018``,
+        ``{latest: 2022-09-15}``."""
+        if self.value is not None:
+            return str(self.value)
+        bounds = [f"{name}: {bound}" for name, bound in (("earliest", self.earliest),
+                                                           ("latest", self.latest)) if bound]
+        return "{" + ", ".join(bounds) + "}"
+
 
 _WEEKDAYS = {name.lower(): index for index, name in enumerate(calendar.day_name)}
 #: Month words that are also ordinary words or names ("it may", "a march", "Jan Lipavský"): a

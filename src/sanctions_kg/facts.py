@@ -684,13 +684,34 @@ def _date(
             if published is None:
                 raise ValueError("an expression needs the article's publication date")
             return resolve(expression, published)
-        return DateSpec(expression=expression, **parts)
+        given = DateSpec(expression=expression, **parts)
+        if expression is not None and published not in (None, STAND_IN_PUBLISHED):
+            assert published is not None
+            _check_agrees(given, expression, published, node, problems)
+        return given
     except ValueError as error:
         problems.add(node.location, f"malformed date: {error}")
         return None
     except OverflowError:  # a relative expression past year 1 or 9999
         problems.add(node.location, "malformed date: the date falls outside the years 1 to 9999")
         return None
+
+
+def _check_agrees(given: DateSpec, expression: str, published: dt.date, node: Node,
+                  problems: _Problems) -> None:
+    """A problem when the date given contradicts the article's words for it: no day can be
+    both (``value: 2019`` with ``since 2018``). A bound or a more precise date the words allow
+    (``latest: 2022-09-15`` with ``Thursday``) stands; words ``resolve`` does not read are not
+    checked."""
+    try:
+        read = resolve(expression, published)
+    except (ValueError, OverflowError):
+        return
+    if not given.can_be(read):
+        problems.add(node.location,
+                     f"date {given.shown()} disagrees with its expression "
+                     f"'{_shortened(expression)}', which reads as {read.shown()}; fix the one "
+                     "that is wrong, or leave out the date for the expression's")
 
 
 def _shortened(words: str) -> str:
