@@ -575,6 +575,20 @@ def _not_a_store(c: Context) -> Outcome:
     return c.cli("stats", "--store", "store")
 
 
+@produces("error: <store>: is a file, not a store folder; pass the store's folder with --store")
+def _store_is_a_file_when_read(c: Context) -> Outcome:
+    return c.cli("stats", "--store", c.write("store.txt", "a file"))
+
+
+@produces("error: <path>: <file> is a file, not a folder; choose another path or move the file")
+def _path_through_a_file(c: Context) -> Outcome:
+    c.write("a-file", "x")
+    built = _build(c, out="a-file/out")
+    reported = c.cli("validate", "--store", c.seed, "--output", "a-file/report.txt")
+    assert reported.stderr == built.stderr.replace("a-file/out", "a-file/report.txt")
+    return built
+
+
 def _generation(c: Context) -> Path:
     generation = c.tmp / "store" / "generations" / "000001"
     generation.mkdir(parents=True)
@@ -789,6 +803,8 @@ for _message, _assignment in {
     "error: <source>: --param <name>: '<value>' is not a date; write YYYY-MM-DD": "day=2022-13-01",
     "error: <source>: --param <name>: '<value>' is not an integer": "count=one",
     "error: <source>: --param <name>: '<value>' is not an absolute IRI": "node=<iran>",
+    "error: <source>: --param <name>: '<value>': an IRI in angle brackets needs both, <…>":
+        "node=<https://w3id.org/sanctions-kg/id/state/iran",
     "error: <source>: --param <name>: '<value>': unknown prefix '<prefix>:'; the prefixes are "
     "<prefixes>": "node=foo:iran",
     "error: <source>: --param <name>: '<value>' is not an IRI; write an id path (state/iran), a "

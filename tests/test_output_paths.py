@@ -286,7 +286,11 @@ def test_a_build_folder_that_cannot_be_created_is_an_input_error(
     folders = {"out": tmp_path / "out", "store": tmp_path / "store", where: blocked}
     result = run_cli("build", "--out", folders["out"], "--store", folders["store"])
     assert result.code == 2
-    assert result.stderr.startswith(f"error: {blocked}: cannot write here (")
+    if blocked.parent.name == "a-file":
+        assert result.stderr == (f"error: {blocked}: {blocked.parent} is a file, not a folder; "
+                                 "choose another path or move the file\n")
+    else:
+        assert result.stderr.startswith(f"error: {blocked}: cannot write here (")
     assert result.stderr.count("\n") == 1
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file"]
 

@@ -122,6 +122,8 @@ def test_parameter_values_are_normalised(kind: ParamKind, text: str, expected: s
         (ParamKind.IRI, "iran", "is not an IRI"),
         (ParamKind.IRI, "nope:x", "unknown prefix 'nope:'"),
         (ParamKind.IRI, "<not absolute>", "not an absolute IRI"),
+        (ParamKind.IRI, "<https://w3id.org/sanctions-kg/id/state/iran", "needs both, <…>"),
+        (ParamKind.IRI, "https://w3id.org/sanctions-kg/id/state/iran>", "needs both, <…>"),
         (ParamKind.DATE, "15/09/2022", "write YYYY-MM-DD"),
         (ParamKind.INTEGER, "1.5", "is not an integer"),
     ],

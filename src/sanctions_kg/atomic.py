@@ -80,7 +80,19 @@ def creating(path: Path, error: type[SanctionsKGError] = OutputError) -> Iterato
     try:
         yield
     except OSError as failure:
+        blocking = file_in_the_way(path)
+        if blocking is not None:
+            raise error(f"{path}: {blocking} is a file, not a folder; choose another path "
+                        "or move the file") from None
         raise error(f"{path}: cannot write here ({failure.strerror or failure})") from None
+
+
+def file_in_the_way(path: Path) -> Path | None:
+    """The file (not a folder) among the parents of ``path`` that stops it being created."""
+    for parent in reversed(path.parents):
+        if parent.exists() and not parent.is_dir():
+            return parent
+    return None
 
 
 #: Failures of the file system rather than of the program: a full disk, a quota, a file size
@@ -365,6 +377,10 @@ def _destination(path: Path) -> Path:
         raise OutputError(f"{path}: is a folder; give a file name for --output")
     if not path.is_symlink():
         if not path.parent.is_dir():
+            blocking = file_in_the_way(path)
+            if blocking is not None:
+                raise OutputError(f"{path}: {blocking} is a file, not a folder; choose another "
+                                  "path or move the file")
             raise OutputError(
                 f"{path}: the folder {path.parent} does not exist; create it first"
             )

@@ -104,7 +104,8 @@ def build(options: BuildOptions, *, progress: Progress | None = None,
     problems: list[Problem] = []
     files = facts_file_list(options.data_dir)
     reference = load_reference(options.data_dir, schema, problems)
-    out_dir = _output_folder(options.out_dir)
+    with creating(options.out_dir):
+        out_dir = _output_folder(options.out_dir)
     _check_apart(options.out_dir, options.store_dir)
     with creating(options.out_dir):
         check_output_dir(out_dir)

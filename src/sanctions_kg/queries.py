@@ -393,6 +393,8 @@ def expand_iri(text: str) -> str:
         if _ABSOLUTE_IRI.match(iri):
             return iri
         raise ValueError(f"'{text}' is not an absolute IRI")
+    if text.startswith("<") != text.endswith(">"):
+        raise ValueError(f"'{text}': an IRI in angle brackets needs both, <…>")
     prefix, colon, local = text.partition(":")
     if colon and prefix in PREFIXES:
         return PREFIXES[prefix] + local

@@ -70,6 +70,9 @@ def current_generation(store: Path) -> Generation:
     link = store / CURRENT
     if not store.exists():
         raise StoreError(f"no store at {store}; run `sanctions-kg build` first")
+    if not store.is_dir():
+        raise StoreError(f"{store}: is a file, not a store folder; pass the store's folder "
+                         "with --store")
     if not link.is_symlink() and not link.exists():
         raise StoreError(
             f"{store}: not a sanctions-kg store (no '{CURRENT}'); run `sanctions-kg build` "
