@@ -312,6 +312,11 @@ INPUT_CASES: dict[str, InputCase] = {
     f"error: {LOC}: date expression '<expression>' is not in the article text; copy the "
     "article's words for the date (… between words that are apart)":
         InputCase("date-words", edit("{expression: since 2018}", "{expression: since 2017}")),
+    f"error: {LOC}: '<key>' takes one date, not a list; give a range as {{earliest: …, latest: "
+    "…}":
+        InputCase("date-list", edit("{expression: since 2018}", "[2018, 2019]")),
+    f"error: {LOC}: 'expression' must be the article's words as text; quote them: \"<words>\"":
+        InputCase("date-words-number", edit("{expression: since 2018}", "{expression: 2018}")),
     f"error: {LOC}: date <date> disagrees with its expression '<expression>', which reads as "
     "<date>; fix the one that is wrong, or leave out the date for the expression's":
         InputCase("date-disagrees", edit("{expression: since 2018}",
@@ -367,6 +372,9 @@ INPUT_CASES: dict[str, InputCase] = {
         InputCase("text-escapes", edit("articles/mini.txt", "../mini.txt")),
     f"error: {LOC}: text path '<path>' leads outside the data folder":
         InputCase("text-link", edit("articles/mini.txt", "articles/link.txt")),
+    f"error: {LOC}: text path '<path>' is not a usable file name (<reason>); give the "
+    "article's text file":
+        InputCase("text-unusable", edit("articles/mini.txt", "x" * 300)),
     f"error: {LOC}: article text '<path>' not found; add the article's text file or fix the "
     "path":
         InputCase("text-missing", edit("articles/mini.txt", "articles/missing.txt")),

@@ -432,6 +432,22 @@ def test_a_date_expression_must_be_the_articles_words(
             "copy the article's words for the date (… between words that are apart)"]
 
 
+@pytest.mark.parametrize(("name", "reason"), [
+    ("x" * 5000 + ".txt", "too long"),
+    ("articles/mini\\0.txt", "it holds a NUL character"),
+])
+def test_a_text_path_the_system_cannot_use_is_a_located_problem(
+    tmp_path: Path, name: str, reason: str
+) -> None:
+    """Found by the fuzzer: such a name raised OSError or ValueError out of the loader."""
+    data = make_data(tmp_path, MINI.replace("text: articles/mini.txt", f'text: "{name}"'))
+    shown = name.replace("\\0", "\\x00")  # the YAML escape \0, shown escaped
+    shown = shown if len(shown) <= 60 else shown[:57] + "..."
+    assert problems_of(data) == [
+        f"facts/mini.yaml:3:9: text path '{shown}' is not a usable file name ({reason}); give "
+        "the article's text file"]
+
+
 @pytest.mark.parametrize(("date", "read"), [
     ("{value: 2018, expression: since 2018}", None),
     ("{value: 2018-05-08, expression: since 2018}", None),    # more precise, within 2018

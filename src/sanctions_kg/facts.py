@@ -8,6 +8,7 @@ Which keys a record may have, and how each value is read, comes from the ontolog
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -392,8 +393,15 @@ def _article_text(node: Node, text_file: str, data_dir: Path, problems: _Problem
         if not resolved.is_relative_to(data_dir.resolve()):
             problems.add(node.location, f"text path '{text_file}' leads outside the data folder")
             return None
-    except OSError:
-        pass
+        path.exists()  # a name the system refuses (too long, a NUL) fails here, not below
+    except (OSError, ValueError) as error:  # ValueError: a NUL character in the name
+        if not isinstance(error, ValueError) and error.errno != errno.ENAMETOOLONG:
+            pass  # a loop of links and the like: read_text below names the problem
+        else:
+            reason = "too long" if isinstance(error, OSError) else "it holds a NUL character"
+            problems.add(node.location, f"text path '{_shortened(text_file)}' is not a usable "
+                         f"file name ({reason}); give the article's text file")
+            return None
     if not path.exists():
         problems.add(node.location, f"article text '{path}' not found; add the article's text "
                      "file or fix the path")
@@ -602,6 +610,11 @@ def _fields(
             problems.add(node.location, f"'{key}' is written as a bound of its date: "
                          "use {earliest: …, latest: …, expression: …} on the date itself")
             continue
+        if node.is_list and (key in schema.date_properties
+                             or schema.datatype_ranges.get(key) == DATE_VALUE):
+            problems.add(node.location, f"'{key}' takes one date, not a list; give a range as "
+                         "{earliest: …, latest: …}")
+            continue
         values: list[Value] = []
         for item in _items(node):
             value = _value(key, item, schema, problems, published, text)
@@ -671,7 +684,15 @@ def _date(
             for key in ("value", "earliest", "latest")
             if key in mapping
         }
-        expression = _optional_string(mapping.get("expression"), problems, "expression")
+        words = mapping.get("expression")
+        if words is not None and isinstance(words.value, int | float) \
+                and not isinstance(words.value, bool):
+            problems.add(words.location, f"'expression' must be the article's words as text; "
+                         f"quote them: \"{words.value}\"")
+            return None
+        expression = _optional_string(words, problems, "expression")
+        if words is not None and expression is None:
+            return None  # reported: the date is not read without its words
         if expression is not None and text is not None and not _in_text(expression, text):
             problems.add(mapping["expression"].location,
                          f"date expression '{_shortened(expression)}' is not in the article "
