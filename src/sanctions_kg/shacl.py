@@ -63,12 +63,31 @@ def rdf_format(path: Path) -> ox.RdfFormat:
 
 
 def syntax_problem(path: Path, error: SyntaxError) -> Problem:
-    """The problem of a pyoxigraph syntax error, at its line and column."""
+    """The problem of a pyoxigraph syntax error, at its line and column, on one line (the
+    RDF/XML parser quotes the text it met, new lines and all)."""
     reason = re.sub(r"^Parser error (at|between) [^:]*: ", "", str(error.msg or error))
+    reason = " ".join(reason.split())
+    if "LoadDocumentCallback" in reason:  # pyoxigraph's words for a remote JSON-LD context
+        reason = ("its @context is a remote document, which is not fetched (validation reads "
+                  "no network); put the context in the file")
+    if len(reason) > 160:
+        reason = reason[:159].rstrip() + "…"
     message = f"RDF syntax error: {reason.rstrip('.')}; fix the file there"
+    if _FORMATS.get(path.suffix.lower()) == "RDF_XML" and not _starts_like_xml(path):
+        message += f" (it does not start as XML does: if it is Turtle, name it {path.stem}.ttl)"
     if error.lineno is None:
         return Problem(Location(path, 1), message)
     return Problem(Location(path, error.lineno, error.offset), message)
+
+
+def _starts_like_xml(path: Path) -> bool:
+    """Whether the file's first character (past a byte order mark and spaces) is ``<``."""
+    try:
+        with rdf_input(path) as handle:
+            start = handle.read(4096).lstrip()
+    except OSError:
+        return True  # nothing to say about it
+    return start.startswith(b"<") or not start
 
 
 # --- the shapes graph --------------------------------------------------------------------------
