@@ -251,9 +251,27 @@ def test_shapes_the_fast_engine_does_not_compile_fall_back_to_pyshacl(tmp_path: 
     (record,) = json.loads(done.stdout)
     assert record["constraint"].endswith("#QualifiedMinCountConstraintComponent")
     assert done.stderr.splitlines()[0] == (
-        "note: the shapes use sh:qualifiedValueShape (in _:s1n1), which the fast validator "
-        "does not compile; validated with pySHACL instead"
+        "note: the shapes use sh:qualifiedValueShape (in the property shape for "
+        "https://w3id.org/sanctions-kg/ontology#party of http://example.org/Shape), which the "
+        "fast validator does not compile; validated with pySHACL instead"
     )
+
+
+def test_a_shapes_error_names_a_property_shape_by_its_path_and_holder(
+        seed_build: Built, tmp_path: Path) -> None:
+    """A blank node's label (``_:s1n1``) is none the author wrote: the property shape is named
+    by its path and the shape that holds it."""
+    shapes = tmp_path / "shapes.ttl"
+    shapes.write_text(
+        "@prefix sh: <http://www.w3.org/ns/shacl#> .\n@prefix ex: <http://example.org/> .\n"
+        "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n"
+        "ex:Shape a sh:NodeShape ; sh:targetClass ex:Thing ;\n"
+        '  sh:property [ sh:path rdfs:label ; sh:pattern "[a-" ] .\n', encoding="utf-8")
+    done = run_cli("validate", "--store", seed_build.store, "--shapes", shapes)
+    assert (done.code, done.stderr) == (2, (
+        f'error: {shapes}: the sh:pattern "[a-" of the property shape for '
+        "http://www.w3.org/2000/01/rdf-schema#label of http://example.org/Shape is not a valid "
+        "regular expression; fix the shapes\n"))
 
 
 def test_validating_the_store_imports_no_rdflib_or_pyshacl(seed_build: Built) -> None:

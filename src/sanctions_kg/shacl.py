@@ -119,6 +119,25 @@ class ShapesGraph:
     def objects(self, subject: Term, predicate: str) -> list[Term]:
         return self.index.get(subject, {}).get(predicate, [])
 
+    def shown(self, shape: Term) -> str:
+        """A shape as an error names it: its IRI; for a blank node (whose label the author
+        never wrote) the path of the property shape and the shape that holds it."""
+        import pyoxigraph as ox
+
+        if not isinstance(shape, ox.BlankNode):
+            return show_term(shape)
+        paths = self.objects(shape, SH + "path")
+        holders = [subject for subject, predicate, obj in self.triples
+                   if predicate.value == SH + "property" and obj == shape]
+        if not paths and not holders:
+            return show_term(shape)
+        words = ["the property shape"]
+        if paths:
+            words.append(f"for {show_term(paths[0])}")
+        if holders and not isinstance(holders[0], ox.BlankNode):
+            words.append(f"of {show_term(holders[0])}")
+        return " ".join(words)
+
     def one(self, subject: Term, predicate: str) -> Term | None:
         values = self.objects(subject, predicate)
         return values[0] if values else None
@@ -469,12 +488,14 @@ class _Compiler:
         if next(iter(solutions))["valid"] == ox.Literal(True):
             return
         if _python_regex_compiles(pattern, flags):
-            raise Unsupported(f"the sh:pattern {_string(pattern)} of {show_term(shape)}, which "
-                              "the engine's regular expressions cannot run")
+            raise Unsupported(f"the sh:pattern {_string(pattern)} of "
+                              f"{self.graph.shown(shape)}, which the engine's regular "
+                              "expressions cannot run")
         files = self.graph.names
         with_flags = f" (flags {options})" if flags else ""
         raise InputError(f"{files}: the sh:pattern {_string(pattern)}{with_flags} of "
-                         f"{show_term(shape)} is not a valid regular expression; fix the shapes")
+                         f"{self.graph.shown(shape)} is not a valid regular expression; fix the "
+                         "shapes")
 
     def _select_text(self, node: Term, select: Term) -> str:
         """The sh:select text of a SPARQL-based constraint or target; InputError naming the
@@ -544,10 +565,10 @@ class _Compiler:
             local = key[len(SH):] if key.startswith(SH) else None
             if local is not None and local not in (_PASSIVE | _VALUE_LEVEL | _FOCUS_LEVEL
                                                    | {"sparql"}):
-                raise Unsupported(f"sh:{local} (in {show_term(shape)})")
+                raise Unsupported(f"sh:{local} (in {self.graph.shown(shape)})")
         path_node = g.one(shape, SH + "path")
         if nested and path_node is None:
-            raise Unsupported(f"sh:property {show_term(shape)} without sh:path")
+            raise Unsupported(f"sh:property {self.graph.shown(shape)} without sh:path")
         path = self.path(path_node) if path_node is not None else None
         display = None if path_node is None else (_iri_of(path_node) or path)
         severity = _iri_of(g.one(shape, SH + "severity")) or SH + "Violation"
@@ -564,7 +585,7 @@ class _Compiler:
                     self.checks.append(check.value(local, condition, tuple(self._flags)))
                 elif local in _FOCUS_LEVEL:
                     if path is None:
-                        raise Unsupported(f"sh:{local} on the node shape {show_term(shape)}")
+                        raise Unsupported(f"sh:{local} on the node shape {self.graph.shown(shape)}")
                     compiled = check.focus_level(local, parameter)
                     if compiled is not None:
                         self.checks.append(compiled)
@@ -572,7 +593,8 @@ class _Compiler:
                     self.checks.append(self._sparql(shape, parameter, check))
         for child in g.objects(shape, SH + "property"):
             if nested:
-                raise Unsupported(f"sh:property inside the property shape {show_term(shape)}")
+                raise Unsupported("sh:property inside the property shape "
+                                  f"{self.graph.shown(shape)}")
             if not self._deactivated(child):
                 self.shape(child, focus, nested=True)
 
@@ -687,7 +709,8 @@ class _Compiler:
                                           "flags", "deactivated"}:
                 continue
             if local not in _VALUE_LEVEL:
-                raise Unsupported(f"sh:{local} inside sh:or/and/xone/not/node ({show_term(shape)})")
+                raise Unsupported(f"sh:{local} inside sh:or/and/xone/not/node "
+                                  f"({self.graph.shown(shape)})")
             parts.extend(f"COALESCE({self.condition(local, v, shape)}, false)"
                          for v in values)
         return "(" + (" && ".join(parts) or "true") + ")"
