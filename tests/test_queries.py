@@ -415,6 +415,19 @@ def test_long_parser_expectations_are_cut_to_one_line() -> None:
     assert "\n" not in message and len(message) < 260
 
 
+@pytest.mark.parametrize("text", [
+    "SELECT ?x WHERE { ?s ?p ?o } GROUP BY ?s",
+    "SELECT (COUNT(?s) AS ?n) ?s WHERE { ?s ?p ?o }",
+])
+def test_the_parsers_own_sentence_is_shown_rather_than_the_tokens_it_expected(text: str) -> None:
+    """pyoxigraph lists the tokens it expected ("$", "(", IF, TZ, character classes…) with its
+    sentence for the mistake in the middle of them; the sentence is what the reader needs."""
+    with pytest.raises(QueryError) as caught:
+        queries.execute(ox.Store(), queries.from_text(text), {})
+    assert str(caught.value) == (f"<query>:1:{len(text) + 1}: SPARQL syntax error: The SELECT "
+                                 "contains a variable that is unbound; fix the query")
+
+
 VALUES_STATE = f'VALUES ?state {{ <{ID}state/iran> }}'
 
 

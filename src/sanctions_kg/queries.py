@@ -982,7 +982,21 @@ def syntax_error(query: Query, message: str) -> QueryError:
             return QueryError(f"{where}: SPARQL syntax error in the part starting with "
                               f"'{part.group()}'; fix the query")
     where = Location(Path(query.source), line, column)
-    return QueryError(f"{where}: SPARQL syntax error: {one_line(detail)}; fix the query")
+    return QueryError(f"{where}: SPARQL syntax error: {one_line(_stated(detail))}; fix the query")
+
+
+#: A sentence among the tokens an "expected one of …" message lists: the parser's own words
+#: for what is wrong ("The SELECT contains a variable that is unbound").
+_SENTENCE = re.compile(r"(?:^expected(?: one of)? |, )([A-Z][a-z]+(?: [^,\"'\[\]]+)+)(?=, |$)")
+
+
+def _stated(detail: str) -> str:
+    """The parser's sentence from a list of expected tokens, where it has one: the list itself
+    ("$", "(", IF, TZ, character classes…) says nothing a reader can act on."""
+    if not detail.startswith("expected"):
+        return detail
+    sentences = [match.group(1).strip() for match in _SENTENCE.finditer(detail)]
+    return "; ".join(sentences) if sentences else detail
 
 
 _PART = re.compile(r"[?$]?[^\s(){}\[\];,.]+")
