@@ -467,3 +467,22 @@ def test_the_working_folder_is_not_an_out_folder(tmp_path: Path, out: str) -> No
         f"error: --out {shown}: is the working folder or holds it, and the build replaces --out "
         "whole; give a folder of its own, such as build\n"))
     assert sorted(path.name for path in tmp_path.iterdir()) == ["work"]
+
+
+def test_links_in_a_loop_are_named_not_a_crash(tmp_path: Path) -> None:
+    """Path.resolve raises RuntimeError on a loop of links (exit 3 before), for --out and for
+    an article's text path."""
+    (tmp_path / "loop").symlink_to("loop")
+    result = run_cli("build", "--no-validate", "--out", "loop", "--store", "store",
+                     cwd=tmp_path)
+    assert (result.code, result.stderr) == (
+        2, "error: loop: is a symbolic link in a loop of links; choose another --out\n")
+    from test_facts import MINI, make_data
+
+    data = make_data(tmp_path, MINI.replace("text: articles/mini.txt", "text: articles/loop"))
+    (data / "articles" / "loop").symlink_to("loop")
+    result = run_cli("build", "--no-validate", "--data", data, "--out", "out",
+                     "--store", "store", cwd=tmp_path)
+    assert (result.code, result.stderr) == (2, (
+        f"error: {data}/facts/mini.yaml:3:9: text path 'articles/loop' is a loop of symbolic "
+        "links; give the article's text file\n"))

@@ -470,18 +470,30 @@ def test_timeout_ends_a_long_query(seed_build: Built) -> None:
     assert elapsed < 10
 
 
-def test_a_query_that_fails_half_way_leaves_no_output(seed_build: Built) -> None:
-    """Redirected, the results are written once the query has succeeded: a time limit that
-    strikes while rows stream (they did, from the first), or a SERVICE that cannot be reached,
-    leaves nothing, rather than the start of a results file, with exit 2."""
+def test_a_query_that_fails_half_way_leaves_no_output(seed_build: Built, tmp_path: Path) -> None:
+    """Redirected to a file, the results are written once the query has succeeded: a time
+    limit that strikes while rows stream (they did, from the first), or a SERVICE that cannot
+    be reached, leaves the file empty, rather than the start of a results file, with exit 2.
+    Into a pipe they still stream: `| head` shows the first rows at once."""
     streaming = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+
+    def into_a_file(*args: str) -> tuple[int, str, str]:
+        results = tmp_path / "results"
+        with results.open("wb") as handle:
+            done = subprocess.run([str(CLI), "query", *args, "--store", str(seed_build.store)],
+                                  stdout=handle, stderr=subprocess.PIPE, text=True, timeout=60,
+                                  check=False)
+        return done.returncode, results.read_text(encoding="utf-8"), done.stderr
+
     for result_format in ("tsv", "json"):
-        code, out, err = query(seed_build, streaming, "--timeout", "1", "--format", result_format)
+        code, out, err = into_a_file(streaming, "--timeout", "1", "--format", result_format)
         assert (code, out, err) == (
             2, "", "error: query timed out after 1 s; narrow the query or raise --timeout\n")
+    code, out, _ = query(seed_build, streaming, "--timeout", "1", "--format", "tsv")
+    assert code == 2 and out.startswith("?a\t?b\t?c")  # a pipe: the rows came as they came
     service = f"http://127.0.0.1:{_free_port()}/sparql"
-    code, out, err = query(seed_build, f"SELECT * WHERE {{ SERVICE <{service}> {{ ?s ?p ?o }} }}",
-                           "--format", "json")
+    code, out, err = into_a_file(f"SELECT * WHERE {{ SERVICE <{service}> {{ ?s ?p ?o }} }}",
+                                 "--format", "json")
     assert (code, out) == (2, "")
     assert err == ("error: <query>: a SERVICE call failed (Connection refused (os error 111)); "
                    "check the service's URL, or write SERVICE SILENT to go on without its "
@@ -490,6 +502,33 @@ def test_a_query_that_fails_half_way_leaves_no_output(seed_build: Built) -> None
         seed_build, f"SELECT * WHERE {{ SERVICE SILENT <{service}> {{ ?s ?p ?o }} }}",
         "--format", "csv")
     assert (code, out, err) == (0, "s,p,o\n,,\n", "")  # read as text: CRLF is LF
+
+
+def test_results_the_temporary_file_cannot_hold_are_an_output_error(
+        seed_build: Built, tmp_path: Path) -> None:
+    """Held for a file, results past the spool's memory go to a temporary file; that file's
+    failure (a full disk: here a file size limit) was an internal error (exit 3), or, with a
+    SERVICE in the query, blamed on the service."""
+    import resource
+
+    script = ("import sys; from sanctions_kg import atomic; atomic.SPOOL_BYTES = 1000; "
+              "sys.argv[0] = 'sanctions-kg'; from sanctions_kg.cli import main; main()")
+
+    def limited() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (100_000, 100_000))
+
+    results = tmp_path / "results.tsv"
+    with results.open("wb") as handle:
+        done = subprocess.run(
+            [sys.executable, "-c", script, "query", "SELECT * WHERE { ?s ?p ?o }",
+             "--store", str(seed_build.store)],
+            stdout=handle, stderr=subprocess.PIPE, text=True, timeout=60, check=False,
+            preexec_fn=limited, env={**os.environ, "TMPDIR": str(tmp_path)})
+    assert (done.returncode, done.stderr) == (2, (
+        "error: cannot hold the results until the query ends (File too large); free space in "
+        f"{tmp_path}, or set TMPDIR to a folder with room\n"))
+    assert results.read_bytes() == b""
 
 
 @pytest.mark.parametrize(("timeout", "stop"), [("30", "ctrl-c"), ("0", "ctrl-c"),

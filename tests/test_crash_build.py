@@ -13,6 +13,7 @@ rounds short: validation only lengthens the time before the switch.)
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import random
@@ -582,4 +583,76 @@ def _wait_for_the_loader(monkeypatch: pytest.MonkeyPatch, wait: str,
         assert database.loaded == [b"A\n"]
     loader.abandon()
     assert not loader._thread.is_alive()
-    assert database.loaded == [b"A\n", b"B\n", b"C\n"][:loader.chunks]
+    assert database.loaded[0] == b"A\n"  # and then the queued ones, until abandoned
+    assert database.loaded == [b"A\n", b"B\n", b"C\n"][:len(database.loaded)]
+
+
+def test_an_abandoned_loader_finishes_its_chunk_and_skips_the_queued_ones(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Stopping a build waited until every queued chunk was loaded, only to throw them away:
+    with 64 MB chunks, several seconds each, past the grace `docker stop` gives."""
+    import threading
+
+    from sanctions_kg import store as store_module
+
+    monkeypatch.setattr(store_module, "LOAD_CHUNK_BYTES", 1)
+    database = SlowDatabase()
+    loader = store_module.ChunkLoader(database)  # type: ignore[arg-type]
+    loader.add(b"A\n")
+    assert database.loading.wait(30)
+    loader.add(b"B\n")  # queued behind A
+    threading.Timer(0.3, database.release.set).start()
+    started = time.monotonic()
+    loader.abandon()
+    assert time.monotonic() - started >= 0.25  # A was finished: a load cannot be cut short
+    assert not loader._thread.is_alive()
+    assert database.loaded == [b"A\n"]
+
+
+def test_a_worker_killed_abruptly_ends_the_build_without_a_hang(tmp_path: Path) -> None:
+    """A worker killed (the out-of-memory killer, kill -9): the pool ends the other workers
+    with SIGTERM. They had inherited the command line's SIGTERM handler, caught it as a
+    KeyboardInterrupt in their task, and lived on: the build waited for them for ever. It now
+    ends (exit 3: the pool is broken), with nothing of the build left behind."""
+    data = make_corpus(tmp_path, 0, 600)
+    out, store = tmp_path / "out", tmp_path / "store"
+    running = subprocess.Popen([str(CLI), "build", "--no-validate", "--data", str(data),
+                                "--out", str(out), "--store", str(store)],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               start_new_session=True)
+    try:
+        children = Path(f"/proc/{running.pid}/task/{running.pid}/children")
+        workers: list[str] = []
+        deadline = time.monotonic() + 60
+        while not workers and running.poll() is None and time.monotonic() < deadline:
+            with contextlib.suppress(OSError):
+                workers = children.read_text().split()
+            time.sleep(0.01)
+        if not workers:
+            pytest.skip("the build ended before its workers could be seen")
+        os.kill(int(workers[0]), signal.SIGKILL)
+        _, err = running.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        os.killpg(running.pid, signal.SIGABRT)
+        pytest.fail("the build hung after one of its workers was killed")
+    finally:
+        if running.poll() is None:
+            os.killpg(running.pid, signal.SIGKILL)
+            running.wait()
+    assert running.returncode == 3, err
+    assert "BrokenProcessPool" in err and err.count("\n") == 1
+    assert not out.exists() and not list(tmp_path.glob(".out.tmp-*"))
+    assert not list((store / GENERATIONS).glob(".tmp-*")) if store.exists() else True
+
+
+def test_a_held_block_inside_a_held_block_leaves_the_signal_to_the_outer_one() -> None:
+    """A wait for the loader inside the end of a build (held there) must not raise the Ctrl-C
+    the end of the build holds until it has been reported."""
+    from sanctions_kg import interrupts
+
+    with interrupts.guard() as outer:
+        outer.hold()
+        with interrupts.held():
+            signal.raise_signal(signal.SIGINT)
+        assert outer.received == signal.SIGINT  # recorded, not raised by the inner block
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler

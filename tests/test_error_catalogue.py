@@ -964,6 +964,26 @@ def _service_failed(c: Context) -> Outcome:
                  "--store", c.seed)
 
 
+@produces("error: cannot hold the results until the query ends (<reason>); free space in "
+          "<folder>, or set TMPDIR to a folder with room")
+def _spool_full(c: Context) -> Outcome:
+    import resource
+
+    script = ("import sys; from sanctions_kg import atomic; atomic.SPOOL_BYTES = 1000; "
+              "sys.argv[0] = 'sanctions-kg'; from sanctions_kg.cli import main; main()")
+
+    def limited() -> None:  # writes past 100 kB fail (EFBIG), as on a full disk (ENOSPC)
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (100_000, 100_000))
+
+    with (c.tmp / "results.tsv").open("wb") as handle:
+        done = subprocess.run([sys.executable, "-c", script, "query", "SELECT * { ?s ?p ?o }",
+                               "--store", str(c.seed)], stdout=handle, stderr=subprocess.PIPE,
+                              text=True, timeout=60, check=False, preexec_fn=limited,
+                              env={**os.environ, "TMPDIR": str(c.tmp)})
+    return Outcome(done.returncode, done.stderr)
+
+
 @produces("error: <url>: the answer is not SPARQL JSON results (<detail>); check that "
           "--endpoint is the SPARQL query endpoint")
 def _answer_not_json(c: Context) -> Outcome:

@@ -310,8 +310,9 @@ def shared_tmp() -> Iterator[Path]:
     ("out", 0o755), ("store", 0o755),  # the folder to create it in is not writable
     ("out", 0o700), ("store", 0o700),  # nor even readable
 ])
+@pytest.mark.parametrize("deeper", [False, True], ids=["in", "below"])
 def test_a_build_into_a_folder_without_permission_is_an_input_error(
-    shared_tmp: Path, where: str, mode: int
+    shared_tmp: Path, where: str, mode: int, deeper: bool
 ) -> None:
     locked = shared_tmp / "locked"
     locked.mkdir()
@@ -320,11 +321,13 @@ def test_a_build_into_a_folder_without_permission_is_an_input_error(
     open_.mkdir()
     open_.chmod(0o777)
     folders = {"out": open_ / "out", "store": open_ / "store", where: locked / where}
+    if deeper:  # below the folder that cannot be searched (Path.exists raised there)
+        folders[where] = locked / "sub" / where
     done = subprocess.run(
         ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", str(CLI), "build",
          "--out", str(folders["out"]), "--store", str(folders["store"])],
         capture_output=True, text=True, timeout=120, cwd=open_,
         env={k: v for k, v in os.environ.items() if k != "SANCTIONS_KG_STORE"})
     assert (done.returncode, done.stderr) == (
-        2, f"error: {locked / where}: cannot write here (Permission denied)\n")
+        2, f"error: {folders[where]}: cannot write here (Permission denied)\n")
     assert list(locked.iterdir()) == [] and list(open_.iterdir()) == []

@@ -90,7 +90,8 @@ def creating(path: Path, error: type[SanctionsKGError] = OutputError) -> Iterato
 def file_in_the_way(path: Path) -> Path | None:
     """The file (not a folder) among the parents of ``path`` that stops it being created."""
     for parent in reversed(path.parents):
-        if parent.exists() and not parent.is_dir():
+        # os.path, not Path: Path.exists raises for a folder that cannot be searched
+        if os.path.exists(parent) and not os.path.isdir(parent):
             return parent
     return None
 
@@ -268,16 +269,38 @@ class CheckedFile(io.FileIO):
 SPOOL_BYTES = 32 * 1024 * 1024
 
 
+class _Spool(tempfile.SpooledTemporaryFile):  # type: ignore[type-arg]
+    """A spool whose failed writes (its temporary file's disk full) are an OutputError."""
+
+    def write(self, data: Any) -> int:
+        try:
+            return super().write(data)
+        except OSError as error:
+            raise OutputError(
+                f"cannot hold the results until the query ends ({error.strerror or error}); "
+                f"free space in {tempfile.gettempdir()}, or set TMPDIR to a folder with room"
+            ) from None
+
+
 @contextlib.contextmanager
 def all_or_nothing(stream: BinaryIO) -> Iterator[BinaryIO]:
     """A stream whose content reaches ``stream`` only once the block has ended without an
     error: a query that fails half-way (a time limit, a SERVICE that stops answering) leaves
     nothing in a file its output was redirected to, rather than the start of the results."""
-    with tempfile.SpooledTemporaryFile(SPOOL_BYTES) as spool:
+    with _Spool(SPOOL_BYTES) as spool:
         yield cast(BinaryIO, spool)  # a binary file, in memory until it grows
         spool.seek(0)
         shutil.copyfileobj(spool, stream)
         stream.flush()
+
+
+def is_regular_file(stream: IO[Any]) -> bool:
+    """Whether a stream writes into a regular file (``> results.tsv``), not a terminal, a
+    pipe or a device."""
+    try:
+        return stat.S_ISREG(os.fstat(stream.fileno()).st_mode)
+    except (OSError, ValueError, io.UnsupportedOperation):
+        return False
 
 
 @contextlib.contextmanager

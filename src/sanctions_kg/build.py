@@ -12,7 +12,9 @@ import os
 import shutil
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -81,7 +83,11 @@ def _output_folder(out_dir: Path) -> Path:
     (the shell would be left in a deleted folder)."""
     folder = out_dir
     if out_dir.is_symlink():
-        folder = out_dir.resolve()
+        try:
+            folder = out_dir.resolve()
+        except RuntimeError:  # Path.resolve: a loop of symbolic links
+            raise UsageError(f"{out_dir}: is a symbolic link in a loop of links; choose "
+                             "another --out") from None
         if not folder.exists():
             raise UsageError(f"{out_dir}: is a symbolic link to {os.readlink(out_dir)}, "
                              "which does not exist; create that folder or choose another --out")
@@ -123,15 +129,17 @@ def build(options: BuildOptions, *, progress: Progress | None = None,
         try:
             with writing(options.store_dir, "the store", "--store", StoreError):
                 loader = writer.loader(pending)
-            with writing(options.out_dir, "the build's files", "--out"):
+            files_written = partial(writing, options.out_dir, "the build's files", "--out")
+            with files_written():
                 dataset = DatasetWriter(staging)
-                written = _write_dataset(
-                    _Sink(dataset, loader), files, reference, schema, ontology, options,
-                    problems, progress,
-                )
-                if problems:
-                    dataset.discard()
-                    raise InputError(problems)
+            written = _write_dataset(
+                _Sink(dataset, loader, files_written), files, reference, schema, ontology,
+                options, problems, progress,
+            )
+            if problems:
+                dataset.discard()
+                raise InputError(problems)
+            with files_written():
                 dataset.close()
                 write_sourcemap(staging / BuildFile.SOURCEMAP.value, options.data_dir,
                                 written.sources)
@@ -190,9 +198,12 @@ class _Sink:
 
     files: DatasetWriter
     store: ChunkLoader
+    #: Reports the file system failing the files' writes (not the reading of facts files).
+    failing: Callable[[], AbstractContextManager[None]]
 
     def write(self, graph: SerialisedGraph) -> None:
-        self.files.write(graph)
+        with self.failing():
+            self.files.write(graph)
         self.store.add(graph.nquads)
 
 

@@ -405,13 +405,15 @@ def query(
     Example: sanctions-kg query 'SELECT ?s WHERE { ?s a skg:Sanction }' --format csv
     """
     from . import queries
-    from .atomic import all_or_nothing
+    from .atomic import all_or_nothing, is_regular_file
 
     chosen = queries.choose(text, file=file, name=name)
     target = queries.target(store, endpoint, timeout=timeout, auth_env=auth_env)
     terminal = sys.stdout.isatty()
-    # Redirected to a file or a pipe, the results are written once the query has succeeded.
-    with (nullcontext(sys.stdout.buffer) if terminal else all_or_nothing(sys.stdout.buffer)) \
+    # Redirected to a file, the results are written once the query has succeeded; a terminal
+    # and a pipe (| head) get them as they come.
+    held = is_regular_file(sys.stdout)
+    with (all_or_nothing(sys.stdout.buffer) if held else nullcontext(sys.stdout.buffer)) \
             as out, queries.watchdog(timeout, target):
         notes = queries.run(chosen, out, target=target,
                             params=queries.parse_assignments(param or []),

@@ -394,9 +394,13 @@ def _article_text(node: Node, text_file: str, data_dir: Path, problems: _Problem
             problems.add(node.location, f"text path '{text_file}' leads outside the data folder")
             return None
         path.exists()  # a name the system refuses (too long, a NUL) fails here, not below
+    except RuntimeError:  # Path.resolve: a loop of symbolic links
+        problems.add(node.location, f"text path '{_shortened(text_file)}' is a loop of "
+                     "symbolic links; give the article's text file")
+        return None
     except (OSError, ValueError) as error:  # ValueError: a NUL character in the name
         if not isinstance(error, ValueError) and error.errno != errno.ENAMETOOLONG:
-            pass  # a loop of links and the like: read_text below names the problem
+            pass  # read_text below names the problem
         else:
             reason = "too long" if isinstance(error, OSError) else "it holds a NUL character"
             problems.add(node.location, f"text path '{_shortened(text_file)}' is not a usable "
@@ -721,9 +725,14 @@ def _date(
 def _check_agrees(given: DateSpec, expression: str, published: dt.date, node: Node,
                   problems: _Problems) -> None:
     """A problem when the date given contradicts the article's words for it: no day can be
-    both (``value: 2019`` with ``since 2018``). A bound or a more precise date the words allow
-    (``latest: 2022-09-15`` with ``Thursday``) stands; words ``resolve`` does not read are not
-    checked."""
+    both (``value: 2019`` with ``since 2018``). Checked only where the words name a year:
+    words relative to the publication (``Thursday``, ``next week``) are read by a convention
+    an author may know to be wrong for the article (its "Thursday" the one before a Monday's
+    publication), and the date given is how the author says so. A bound or a more precise
+    date the words allow (``value: 2018-05-08`` with ``since 2018``) stands, and words
+    ``resolve`` does not read are not checked."""
+    if not re.search(r"\b\d{4}\b", expression):
+        return
     try:
         read = resolve(expression, published)
     except (ValueError, OverflowError):

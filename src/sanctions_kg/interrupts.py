@@ -33,13 +33,10 @@ _answered = False
 class Terminated(KeyboardInterrupt):
     """SIGTERM, raised where Ctrl-C raises KeyboardInterrupt (see :func:`answer_sigterm`)."""
 
-    def __init__(self) -> None:
-        global terminated
-        super().__init__()
-        terminated = True  # raised at once, or after a guard held it
-
 
 def _terminate(signum: int, frame: FrameType | None) -> None:
+    global terminated
+    terminated = True
     raise Terminated
 
 
@@ -73,9 +70,11 @@ class Guard:
         return Terminated() if self.by_sigterm else KeyboardInterrupt()
 
     def _handle(self, signum: int, frame: FrameType | None) -> None:
+        global terminated
         if self.holding:
             if signum == signal.SIGTERM or not self.received:
                 self.received = signum
+            terminated = terminated or signum == signal.SIGTERM
         elif signum == signal.SIGTERM:
             _terminate(signum, frame)
         else:
@@ -91,10 +90,14 @@ def guard(existing: Guard | None = None) -> Iterator[Guard]:
     if existing is not None:
         yield existing
         return
-    current = Guard()
     if threading.current_thread() is not threading.main_thread():
-        yield current
+        yield Guard()
         return
+    enclosing = getattr(signal.getsignal(signal.SIGINT), "__self__", None)
+    if isinstance(enclosing, Guard) and enclosing.holding:
+        yield enclosing  # held already: it stays held until the enclosing block ends
+        return
+    current = Guard()
     signals = [signal.SIGINT]
     if _answered:  # (a guard around this one may hold it: its handler is not _terminate)
         signals.append(signal.SIGTERM)
@@ -103,8 +106,10 @@ def guard(existing: Guard | None = None) -> Iterator[Guard]:
         yield current
     finally:
         for number, handler in previous.items():
-            # None: the handler was not set from Python; Python's own is the one to put back.
-            signal.signal(number, handler if handler is not None else signal.default_int_handler)
+            # None: the handler was not set from Python; put back Python's own (SIGINT) or the
+            # system's (SIGTERM).
+            default = signal.default_int_handler if number == signal.SIGINT else signal.SIG_DFL
+            signal.signal(number, handler if handler is not None else default)
 
 
 @contextmanager
@@ -112,7 +117,8 @@ def held() -> Iterator[None]:
     """A block that Ctrl-C (or SIGTERM) does not break into: one that comes during it is
     raised once the block has ended (not at all if the block raises)."""
     with guard() as holding:
+        enclosed = holding.holding  # inside a held block: that block acts on the signal
         holding.hold()
         yield
-    if holding.received:
+    if holding.received and not enclosed:
         raise holding.interruption()

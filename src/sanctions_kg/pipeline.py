@@ -62,16 +62,18 @@ def _initialise(context: _Context) -> None:
     _context = context
 
 
-#: The signals a worker leaves to its parent.
+#: The signals held while the workers are forked (see compile_articles).
 STOP_SIGNALS = frozenset({signal.SIGINT, signal.SIGTERM})
 
 
 def _initialise_worker(context: _Context) -> None:
-    # Ctrl-C reaches the whole process group (and SIGTERM may: `kill -- -<group>`); the
-    # parent alone answers them, by stopping the workers. The signals were blocked since the
-    # fork, so none arrived before these lines.
-    for stop in STOP_SIGNALS:
-        signal.signal(stop, signal.SIG_IGN)
+    # Ctrl-C reaches the whole process group; the parent alone answers it, by stopping the
+    # workers. SIGTERM ends a worker at once, as by default: the pool ends the others with it
+    # when one of them dies, and a worker that caught it (the parent's handler is inherited:
+    # KeyboardInterrupt, reported as the task's result) or ignored it was waited for for ever.
+    # Both were blocked since the fork, so neither arrived before these lines.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
     become_worker()
     _initialise(context)

@@ -1078,8 +1078,10 @@ def run(
     try:
         write(execute(store, query, values), chosen, out, terminal=terminal)
     except (OSError, RuntimeError) as error:  # what pyoxigraph raises for a failed SERVICE
-        if isinstance(error, BrokenPipeError) or not _federated(query.text):
-            raise
+        from .atomic import WriteError
+
+        if isinstance(error, BrokenPipeError | WriteError) or not _federated(query.text):
+            raise  # the output's failure, not the service's
         raise QueryError(
             f"{query.source}: a SERVICE call failed ({one_line(str(error))}); check the "
             "service's URL, or write SERVICE SILENT to go on without its answers"

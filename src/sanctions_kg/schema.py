@@ -62,7 +62,9 @@ def load_schema(path: Path) -> Schema:
     except SyntaxError as error:
         raise InputError(Problem(Location(path, 1), f"ontology syntax error: {error}")) from None
     except OSError as error:
-        raise InputError(Problem(Location(path, 1), f"cannot read the ontology: {error}")) from None
+        reason = error.strerror or error
+        raise InputError(Problem(Location(path, 1), f"cannot read the ontology: {reason}")) \
+            from None
     types: dict[str, set[str]] = {}
     ranges: dict[str, str] = {}
     domains: dict[str, ox.NamedNode | ox.BlankNode] = {}

@@ -201,7 +201,8 @@ def _read_shapes(stamps: tuple[tuple[str, str, int], ...]) -> ShapesGraph:
         except SyntaxError as error:
             raise InputError(syntax_problem(path, error)) from None
         except OSError as error:
-            raise InputError(f"{path}: cannot read the shapes ({error})") from None
+            raise InputError(f"{path}: cannot read the shapes ({error.strerror or error})") \
+                from None
         for triple in parsed:
             triples.append((stable(triple.subject), triple.predicate, stable(triple.object)))
     return ShapesGraph(tuple(Path(name) for name, _, _ in stamps), triples)

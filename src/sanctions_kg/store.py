@@ -217,6 +217,7 @@ class ChunkLoader:
         self._size = 0
         self._queue: queue.Queue[bytes | None] = queue.Queue(maxsize=1)
         self._error: BaseException | None = None
+        self._abandoned = False  # set by abandon: the chunks still queued are not loaded
         # Started with the first chunk, not here: the build forks its worker processes first,
         # and a process should not fork while another of its threads may hold a lock.
         self._thread = threading.Thread(target=self._run, name="store-loader", daemon=True)
@@ -225,7 +226,8 @@ class ChunkLoader:
         import pyoxigraph as ox
 
         while (chunk := self._queue.get()) is not None:
-            if self._error is None:  # after a failure, keep draining so that add never blocks
+            # After a failure, or once abandoned, keep draining so that a put never blocks.
+            if self._error is None and not self._abandoned:
                 try:
                     self.database.bulk_load(chunk, format=ox.RdfFormat.N_QUADS)
                 except BaseException as error:  # re-raised in the caller's thread by finish
@@ -275,7 +277,9 @@ class ChunkLoader:
         return self.database
 
     def abandon(self) -> None:
-        """Stop loading (the build failed); the caller throws the generation away."""
+        """Stop loading (the build failed); the caller throws the generation away. The chunk
+        being loaded is finished (a load cannot be interrupted), the ones queued are not."""
+        self._abandoned = True
         self._parts, self._size = [], 0
         self._stop()
 
