@@ -663,3 +663,37 @@ def test_a_held_block_inside_a_held_block_leaves_the_signal_to_the_outer_one() -
             signal.raise_signal(signal.SIGINT)
         assert outer.received == signal.SIGINT  # recorded, not raised by the inner block
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+#: A build whose worker ends abruptly in the middle of a task (as the out-of-memory killer
+#: ends one), deterministically: no lock of the pool's queues is held then.
+WORKER_DIES = """
+import os, sys
+from sanctions_kg import pipeline
+
+real = pipeline._compile
+
+def dying(path):
+    if path.name == "copy-040.yaml":
+        os._exit(137)
+    return real(path)
+
+pipeline._compile = dying
+sys.argv[0] = "sanctions-kg"
+from sanctions_kg.cli import main
+main()
+"""
+
+
+def test_a_worker_that_dies_is_reported_as_such_not_as_a_bug(tmp_path: Path) -> None:
+    """It was 'internal error (a bug in sanctions-kg): BrokenProcessPool …'."""
+    data = make_corpus(tmp_path, 0, 80)
+    out, store = tmp_path / "out", tmp_path / "store"
+    done = subprocess.run([sys.executable, "-c", WORKER_DIES, "build", "--no-validate",
+                           "--data", str(data), "--out", str(out), "--store", str(store)],
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert (done.returncode, done.stderr) == (3, (
+        "error: a build worker process ended abruptly (killed by a signal: when memory runs "
+        "out, the system kills the largest process); free memory and run the build again\n"))
+    assert not out.exists() and not list(tmp_path.glob(".out.tmp-*"))
+    assert not store.exists()

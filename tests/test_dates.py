@@ -27,10 +27,20 @@ def test_partial_date_keeps_precision(text: str, precision: Precision, datatype:
     assert date.precision.datatype.endswith("#" + datatype)
 
 
-@pytest.mark.parametrize("text", ["18", "2022-13", "2022-02-30", "2022/09/15", "", "Sept 2022"])
+@pytest.mark.parametrize("text", ["18", "2022-13", "2022-02-30", "2022/09/15", "", "Sept 2022",
+                                  "0000", "0000-05"])
 def test_malformed_dates_are_refused(text: str) -> None:
     with pytest.raises(ValueError):
         PartialDate.parse(text)
+
+
+def test_a_year_zero_is_refused_whatever_the_precision() -> None:
+    """``0000`` and ``0000-05`` were taken as an xsd:gYear and an xsd:gYearMonth, while
+    ``0000-05-01`` and relative dates past year 1 were refused."""
+    for text in ("0000", "0000-05", "0000-05-01"):
+        with pytest.raises(ValueError, match=r"is not a valid date \((year 0000 is not 1 to "
+                                             r"9999|year 0 is out of range)\)"):
+            PartialDate.parse(text)
 
 
 def test_partial_date_day_bounds() -> None:

@@ -1460,6 +1460,19 @@ def _sigterm_during_a_query(c: Context) -> Outcome:
     return Outcome(running.returncode, err)
 
 
+@produces("error: a build worker process ended abruptly (killed by a signal: when memory runs "
+          "out, the system kills the largest process); free memory and run the build again")
+def _worker_lost(c: Context) -> Outcome:
+    from test_crash_build import WORKER_DIES, make_corpus
+
+    data = make_corpus(c.tmp, 0, 80)
+    done = subprocess.run([sys.executable, "-c", WORKER_DIES, "build", "--no-validate",
+                           "--data", str(data), "--out", str(c.tmp / "out"),
+                           "--store", str(c.tmp / "store")],
+                          capture_output=True, text=True, timeout=120, check=False)
+    return Outcome(done.returncode, done.stderr)
+
+
 BUG = """
 import sys
 import sanctions_kg.queries as queries

@@ -42,6 +42,8 @@ class PartialDate:
     day: int | None = None
 
     def __post_init__(self) -> None:
+        if not dt.MINYEAR <= self.year <= dt.MAXYEAR:  # XSD 1.0 has no year 0000 either
+            raise ValueError(f"year {self.year:04d} is not 1 to 9999")
         if self.day is not None and self.month is None:
             raise ValueError("a day needs a month")
         if self.month is not None and not 1 <= self.month <= 12:

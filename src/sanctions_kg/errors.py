@@ -104,6 +104,14 @@ def time_limit(timeout: float | None) -> float | None:
     return timeout
 
 
+class WorkerLost(SanctionsKGError):
+    """A build worker process ended abruptly: killed by a signal, most often by the system
+    when memory runs out. Not the input's fault, and not a bug either: exit code 3, with a
+    message that says what happened rather than 'internal error'."""
+
+    exit_code = 3
+
+
 class StoreError(SanctionsKGError):
     """The embedded store is missing, not a sanctions-kg store, or cannot be opened."""
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from . import interrupts
 from .atomic import become_worker
-from .errors import InputError, Location, Problem
+from .errors import InputError, Location, Problem, WorkerLost
 from .facts import Reference, load_article_file
 from .mapper import map_article, map_article_metadata
 from .output import SerialisedGraph, serialise
@@ -129,6 +129,7 @@ def compile_articles(
         return
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
 
     # fork: the workers inherit the loaded schema and entities instead of unpickling them.
     pool = ProcessPoolExecutor(
@@ -149,6 +150,12 @@ def compile_articles(
             finally:
                 signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
         yield from results
+    except BrokenProcessPool:
+        _stop(pool)
+        raise WorkerLost(
+            "a build worker process ended abruptly (killed by a signal: when memory runs out, "
+            "the system kills the largest process); free memory and run the build again"
+        ) from None
     except BaseException:  # Ctrl-C, an error, or the consumer stopped early (GeneratorExit)
         _stop(pool)
         raise
