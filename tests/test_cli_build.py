@@ -100,6 +100,14 @@ def test_refuses_to_replace_an_output_folder_that_holds_the_data_or_other_files(
     assert sorted(path.name for path in out.iterdir()) == before
     assert (out / "NOTES.md").read_text() == "mine"
     assert (store / "current").readlink() == current
+    shutil.copytree(out / "data", out / "sanctions-kg.data")  # named like a build file
+    result = run_cli("build", "--no-validate", "--data", out / "sanctions-kg.data", "--out",
+                     out, "--store", store)
+    assert (result.code, result.stderr) == (2, (
+        f"error: {out}: holds NOTES.md, data/, sanctions-kg.data/ besides the files of the last "
+        "build, and the build replaces the whole folder; move them out, or choose another "
+        "--out\n"))
+    shutil.rmtree(out / "sanctions-kg.data")
     many = [out / f"report-{n}.xml" for n in range(4)]
     for path in many:
         path.write_text("<testsuites/>")

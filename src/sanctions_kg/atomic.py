@@ -134,8 +134,9 @@ def staging_dir(target: Path) -> Path:
     return path
 
 
-#: The names a build writes in its --out folder: the marker, and files named like these (an
-#: earlier version may have written one that this one does not).
+#: The names a build writes in its --out folder: the marker, and files (never folders: a
+#: folder named like this is someone's, the data folder perhaps) named like these (an earlier
+#: version may have written one that this one does not).
 BUILD_FILES = re.compile(r"sanctions-kg\.[\w.-]+")
 
 
@@ -154,7 +155,9 @@ def check_output_dir(target: Path) -> None:
             "choose an empty or new --out folder"
         )
     others = sorted(entry.name + ("/" if entry.is_dir() else "") for entry in target.iterdir()
-                    if entry.name != MARKER and not BUILD_FILES.fullmatch(entry.name))
+                    if entry.name != MARKER and not (BUILD_FILES.fullmatch(entry.name)
+                                                     and entry.is_file()
+                                                     and not entry.is_symlink()))
     if others:
         shown = ", ".join(others[:3]) + (f" and {len(others) - 3} more" if len(others) > 3 else "")
         raise OutputError(
