@@ -80,20 +80,18 @@ def creating(path: Path, error: type[SanctionsKGError] = OutputError) -> Iterato
     try:
         yield
     except OSError as failure:
-        blocking = file_in_the_way(path)
-        if blocking is not None:
-            raise error(f"{path}: {blocking} is a file, not a folder; choose another path "
-                        "or move the file") from None
+        refuse_a_path_through_a_file(path, error)
         raise error(f"{path}: cannot write here ({failure.strerror or failure})") from None
 
 
-def file_in_the_way(path: Path) -> Path | None:
-    """The file (not a folder) among the parents of ``path`` that stops it being created."""
+def refuse_a_path_through_a_file(path: Path,
+                                 error: type[SanctionsKGError] = OutputError) -> None:
+    """Raise ``error`` when a parent of ``path`` is a file (not a folder), naming it."""
     for parent in reversed(path.parents):
         # os.path, not Path: Path.exists raises for a folder that cannot be searched
         if os.path.exists(parent) and not os.path.isdir(parent):
-            return parent
-    return None
+            raise error(f"{path}: {parent} is a file, not a folder; choose another path or "
+                        "move the file") from None
 
 
 #: Failures of the file system rather than of the program: a full disk, a quota, a file size
@@ -403,10 +401,7 @@ def _destination(path: Path) -> Path:
         raise OutputError(f"{path}: is a folder; give a file name for --output")
     if not path.is_symlink():
         if not path.parent.is_dir():
-            blocking = file_in_the_way(path)
-            if blocking is not None:
-                raise OutputError(f"{path}: {blocking} is a file, not a folder; choose another "
-                                  "path or move the file")
+            refuse_a_path_through_a_file(path)
             raise OutputError(
                 f"{path}: the folder {path.parent} does not exist; create it first"
             )
