@@ -27,6 +27,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -609,47 +610,119 @@ def test_an_abandoned_loader_finishes_its_chunk_and_skips_the_queued_ones(
     assert database.loaded == [b"A\n"]
 
 
-def test_a_worker_ends_on_sigterm_as_the_pool_expects(tmp_path: Path) -> None:
-    """When a worker dies abruptly (the out-of-memory killer), the pool ends the others with
-    SIGTERM and waits for them. They had inherited the command line's SIGTERM handler, caught
-    it as a KeyboardInterrupt in their task and lived on: the build waited for ever. A worker
-    now leaves SIGTERM to the system (read from /proc: SIGTERM not caught, SIGINT ignored once
-    the worker has started). The build is not killed here: a worker killed while it holds a
-    lock of the pool's queues can still leave Python's pool waiting (a race in the standard
-    library, seen in 1 of 20 kills 0.2 s into the workers), which a test must not depend on."""
+def test_a_worker_ended_by_sigterm_ends_the_build_as_a_lost_worker(tmp_path: Path) -> None:
+    """When a worker dies (the out-of-memory killer), the pool ends the others with SIGTERM and
+    waits for them. They had inherited the command line's SIGTERM handler, caught it as a
+    KeyboardInterrupt in their task and lived on: the build waited for ever. Here a started
+    worker (one that ignores SIGINT) is sent SIGTERM: the build ends with the lost-worker
+    error, nothing left behind. It could not be tested so before: a worker ended in the middle
+    of sending a result left the pool reading the rest for ever (1 in 20 kills)."""
     data = make_corpus(tmp_path, 0, 600)
+    out, store = tmp_path / "out", tmp_path / "store"
     running = subprocess.Popen([str(CLI), "build", "--no-validate", "--data", str(data),
-                                "--out", str(tmp_path / "out"), "--store",
-                                str(tmp_path / "store")],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                "--out", str(out), "--store", str(store)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
                                start_new_session=True)
-
-    def masks(pid: str) -> dict[str, int]:
-        lines = Path(f"/proc/{pid}/status").read_text().splitlines()
-        return {name: int(value, 16) for name, _, value in
-                (line.partition(":\t") for line in lines) if name in ("SigIgn", "SigCgt")}
-
-    term, interrupt = 1 << (signal.SIGTERM - 1), 1 << (signal.SIGINT - 1)
+    interrupt = 1 << (signal.SIGINT - 1)
     try:
         children = Path(f"/proc/{running.pid}/task/{running.pid}/children")
-        seen: dict[str, int] = {}
+        ended = ""
         deadline = time.monotonic() + 60
-        while not seen and running.poll() is None and time.monotonic() < deadline:
+        while not ended and running.poll() is None and time.monotonic() < deadline:
             with contextlib.suppress(OSError, ValueError):
                 for worker in children.read_text().split():
-                    status = masks(worker)
-                    if status["SigIgn"] & interrupt:  # started: its initializer has run
-                        seen = status
+                    status = Path(f"/proc/{worker}/status").read_text()
+                    ignored = status.partition("SigIgn:\t")[2].partition("\n")[0]
+                    if int(ignored, 16) & interrupt:  # started: its initializer has run
+                        os.kill(int(worker), signal.SIGTERM)
+                        ended = worker
                         break
             time.sleep(0.005)
-        if not seen:
+        if not ended:
             pytest.skip("the build ended before a started worker could be seen")
-        assert not seen["SigCgt"] & term, "a worker catches SIGTERM"
-        assert not seen["SigIgn"] & term, "a worker ignores SIGTERM"
+        _, stderr = running.communicate(timeout=60)
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(running.pid, signal.SIGKILL)
         running.wait()
+    assert (running.returncode, stderr) == (3, (
+        "error: a build worker process ended abruptly (killed by a signal: when memory runs "
+        "out, the system kills the largest process); free memory and run the build again\n"))
+    assert not out.exists() and not list(tmp_path.glob(".out.tmp-*"))
+    assert not store.exists()
+
+
+def _send_in_a_worker(queue: Any, size: int) -> None:
+    from sanctions_kg import pipeline
+
+    signal.signal(signal.SIGTERM, pipeline._end_worker)
+    signal.signal(signal.SIGALRM, pipeline._end_worker)
+    queue.put(b"x" * size)
+    time.sleep(30)  # ended by SIGTERM before this ends
+
+
+@pytest.mark.parametrize("reader", ["reads", "never-reads"])
+def test_a_worker_sent_sigterm_while_sending_a_result_sends_it_whole_first(
+        reader: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The pool's workers share one pipe for their results and the parent holds its writing end:
+    a worker ended half-way through a result left the parent reading the rest for ever (the
+    build hung, 3 in 30 times, under `timeout`, which sends SIGTERM to the whole group). A
+    worker now finishes its result, then ends by SIGTERM; if nobody reads it (the pool has
+    found another worker dead), it ends after the grace anyway."""
+    import multiprocessing
+    import threading
+
+    from sanctions_kg import pipeline
+
+    monkeypatch.setattr(pipeline, "SEND_GRACE_SECONDS", 1.5)  # inherited by the fork
+    context = multiprocessing.get_context("fork")
+    queue = context.SimpleQueue()
+    size = 8 << 20  # far over what the pipe holds: the worker waits for the reader
+    worker = context.Process(target=_send_in_a_worker, args=(queue, size))
+    worker.start()
+    try:
+        time.sleep(0.5)  # the worker is blocked writing its result by now
+        assert worker.is_alive()
+        os.kill(worker.pid or 0, signal.SIGTERM)
+        sent = time.monotonic()
+        if reader == "never-reads":
+            worker.join(10)
+            assert worker.exitcode == -signal.SIGTERM
+            assert 1.3 <= time.monotonic() - sent < 5  # after the grace, not at once
+            return
+        time.sleep(0.3)
+        assert worker.is_alive()  # still sending
+        received: list[bytes] = []
+        reading = threading.Thread(target=lambda: received.append(queue.get()), daemon=True)
+        reading.start()
+        reading.join(10)
+        assert received and len(received[0]) == size, "the result was cut short"
+        worker.join(10)
+        assert worker.exitcode == -signal.SIGTERM  # and then it ended, by the signal
+    finally:
+        if worker.is_alive():
+            worker.kill()
+            worker.join()
+
+
+def test_a_worker_sent_sigterm_while_not_sending_ends_at_once() -> None:
+    import multiprocessing
+
+    from sanctions_kg import pipeline
+
+    def idle() -> None:
+        signal.signal(signal.SIGTERM, pipeline._end_worker)
+        signal.signal(signal.SIGALRM, pipeline._end_worker)
+        time.sleep(30)
+
+    worker = multiprocessing.get_context("fork").Process(target=idle)
+    worker.start()
+    time.sleep(0.3)
+    os.kill(worker.pid or 0, signal.SIGTERM)
+    sent = time.monotonic()
+    worker.join(10)
+    assert worker.exitcode == -signal.SIGTERM
+    assert time.monotonic() - sent < 1
 
 
 def test_a_held_block_inside_a_held_block_leaves_the_signal_to_the_outer_one() -> None:

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import os
 import signal
-from collections.abc import Iterator
+import time
+from collections import deque
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from types import FrameType
 from typing import TYPE_CHECKING
 
 from . import interrupts
@@ -65,18 +68,61 @@ def _initialise(context: _Context) -> None:
 #: The signals held while the workers are forked (see compile_articles).
 STOP_SIGNALS = frozenset({signal.SIGINT, signal.SIGTERM})
 
+#: How long a worker that SIGTERM reached in the middle of sending a result goes on sending.
+#: The pool reads results until it finds a worker dead; after that nobody reads, and a worker
+#: still sending then ends anyway.
+SEND_GRACE_SECONDS = 2.0
+
+#: When SIGTERM first reached this worker (None: it has not).
+_ending_since: float | None = None
+
 
 def _initialise_worker(context: _Context) -> None:
     # Ctrl-C reaches the whole process group; the parent alone answers it, by stopping the
-    # workers. SIGTERM ends a worker at once, as by default: the pool ends the others with it
-    # when one of them dies, and a worker that caught it (the parent's handler is inherited:
-    # KeyboardInterrupt, reported as the task's result) or ignored it was waited for for ever.
-    # Both were blocked since the fork, so neither arrived before these lines.
+    # workers. SIGTERM ends a worker (see _end_worker): the pool ends the others with it when
+    # one of them dies, and a worker that caught it as the parent does (KeyboardInterrupt,
+    # reported as the task's result) or ignored it was waited for for ever. Both signals were
+    # blocked since the fork, so neither arrived before these lines; SIGTERM is answered
+    # before SIGINT is ignored, so a worker that ignores SIGINT already answers SIGTERM.
+    signal.signal(signal.SIGTERM, _end_worker)
+    signal.signal(signal.SIGALRM, _end_worker)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
     become_worker()
     _initialise(context)
+
+
+def _end_worker(signum: int, frame: FrameType | None) -> None:
+    """SIGTERM in a worker: end it at once, unless it is sending a result to the parent.
+
+    The pool's workers share one pipe for their results, and the parent holds its writing end
+    too: a worker ended half-way through a result leaves the parent's reader waiting for the
+    rest for ever (the build hung on ``timeout``, which sends SIGTERM to the whole process
+    group). Such a worker finishes sending first, looking again every few milliseconds
+    (SIGALRM comes here too), for at most :data:`SEND_GRACE_SECONDS`."""
+    global _ending_since
+    now = time.monotonic()
+    if _ending_since is None:
+        if signum != signal.SIGTERM:
+            return
+        _ending_since = now
+    if _sending(frame) and now - _ending_since < SEND_GRACE_SECONDS:
+        signal.setitimer(signal.ITIMER_REAL, 0.005)
+        return
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    os.kill(os.getpid(), signal.SIGTERM)  # ends by the signal, as the pool expects
+
+
+def _sending(frame: FrameType | None) -> bool:
+    """Whether ``frame`` is inside a put on a multiprocessing queue (the pool's results)."""
+    from multiprocessing.queues import SimpleQueue
+
+    put = SimpleQueue.put.__code__
+    while frame is not None:
+        if frame.f_code is put:
+            return True
+        frame = frame.f_back
+    return False
 
 
 def _compile(path: Path) -> ArticleResult:
@@ -146,10 +192,15 @@ def compile_articles(
         with interrupts.held():
             blocked = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
             try:
-                results = pool.map(_compile, files, chunksize=8)
+                # Futures of our own, not pool.map's: its results are cancelled when they are
+                # left, and the pool fails with InvalidStateError (a traceback on the console)
+                # when it then finds a worker dead and marks every pending result as failed.
+                pending = deque(pool.submit(_compile_chunk, files[start:start + CHUNK_FILES])
+                                for start in range(0, len(files), CHUNK_FILES))
             finally:
                 signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
-        yield from results
+        while pending:  # each result is let go once yielded: a corpus is never held whole
+            yield from pending.popleft().result()
     except BrokenProcessPool:
         _stop(pool)
         raise WorkerLost(
@@ -162,8 +213,22 @@ def compile_articles(
     pool.shutdown()
 
 
+#: Facts files handed to a worker at a time (fewer, larger messages between the processes).
+CHUNK_FILES = 8
+
+
+def _compile_chunk(paths: Sequence[Path]) -> list[ArticleResult]:
+    return [_compile(path) for path in paths]
+
+
 def _stop(pool: ProcessPoolExecutor) -> None:
-    """Stop the pool soon: drop the work not started, and wait only for the chunks the workers
-    are on (a fraction of a second). Ending a worker in the middle of sending its result would
-    leave the pool's reader waiting for the rest of it for ever."""
-    pool.shutdown(wait=True, cancel_futures=True)
+    """Stop the pool now: end the workers (SIGTERM; one that is sending a result finishes
+    sending, see :func:`_end_worker`), and wait until the pool has seen them end. The pool then
+    marks the results not yet computed as failed. Cancelling them instead (``cancel_futures``)
+    races with that marking in the standard library (InvalidStateError) and let the workers
+    finish the chunks they were on first."""
+    import multiprocessing
+
+    for worker in multiprocessing.active_children():  # the pool's workers, no other
+        worker.terminate()
+    pool.shutdown(wait=True)
