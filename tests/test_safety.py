@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 import tempfile
 import time
 from dataclasses import dataclass
@@ -33,20 +34,33 @@ class Measured:
     peak_bytes: int
 
 
+#: Runs a command as its own child and writes the child's exit status and peak RSS (KiB) to the
+#: file named first. The command is not started from the test process itself: Linux carries the
+#: peak RSS of the process that forks over the exec into the child's figure, so a test process
+#: grown past the limit (a few hundred MB by the end of the suite) made every figure as large.
+MEASURE = """
+import os, sys
+pid = os.posix_spawn(sys.argv[2], sys.argv[2:], os.environ)
+_, status, usage = os.wait4(pid, 0)
+with open(sys.argv[1], "w") as report:
+    report.write(f"{os.waitstatus_to_exitcode(status)} {usage.ru_maxrss}")
+"""
+
+
 def run_measured(*args: str | Path, cwd: Path | None = None) -> Measured:
-    """Run the CLI and read its own peak RSS from wait4 (not that of earlier children)."""
+    """Run the CLI and read its own peak RSS from wait4, in a small process of its own."""
     env = {k: v for k, v in os.environ.items() if k != "SANCTIONS_KG_STORE"}
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err, \
+            tempfile.TemporaryDirectory() as folder:
+        report = Path(folder) / "report"
         started = time.perf_counter()
-        process = subprocess.Popen([str(CLI), *map(str, args)], stdout=out, stderr=err,
-                                   cwd=cwd, env=env)
-        _, status, usage = os.wait4(process.pid, 0)
+        subprocess.run([sys.executable, "-c", MEASURE, report, str(CLI), *map(str, args)],
+                       stdout=out, stderr=err, cwd=cwd, env=env, check=True)
         seconds = time.perf_counter() - started
-        process.returncode = os.waitstatus_to_exitcode(status)
+        code, peak = map(int, report.read_text().split())
         out.seek(0)
         err.seek(0)
-        return Measured(process.returncode, out.read().decode(), err.read().decode(), seconds,
-                        usage.ru_maxrss * 1024)
+        return Measured(code, out.read().decode(), err.read().decode(), seconds, peak * 1024)
 
 
 def build(data: Path, root: Path) -> Measured:
