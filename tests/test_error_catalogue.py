@@ -300,6 +300,9 @@ INPUT_CASES: dict[str, InputCase] = {
         InputCase("date-invalid", edit("{expression: since 2018}", "2018-13-01")),
     f"error: {LOC}: malformed date: give YYYY, YYYY-MM or YYYY-MM-DD":
         InputCase("date-null", edit("{expression: since 2018}", "null")),
+    f"error: {LOC}: malformed date: '<key>' takes one date (YYYY, YYYY-MM or YYYY-MM-DD), not "
+    "<shape>":
+        InputCase("date-part-list", edit("{expression: since 2018}", "{value: [2018, 2019]}")),
     f"error: {LOC}: malformed date: a date needs value:, earliest:, latest: or expression:":
         InputCase("date-empty", edit("{expression: since 2018}", "{}")),
     f"error: {LOC}: malformed date: give either a value or earliest/latest bounds, not both":

@@ -569,3 +569,42 @@ def test_a_byte_order_mark_before_the_article_text_is_not_part_of_it(tmp_path: P
     assert article.meta.text == SEED_TEXT.read_text(encoding="utf-8")
     (quote,) = article.records[0].evidence
     assert article.meta.text[quote.start : quote.end] == quote.exact
+
+
+@pytest.mark.parametrize(("date", "column", "key", "shape"), [
+    ("{value: [2018, 2019]}", 24, "value", "a list"),
+    ("{earliest: {year: 2018}, latest: 2019}", 27, "earliest", "a mapping"),
+    ("{latest: true}", 25, "latest", "true or false"),
+    ("{value: }", 0, "value", "empty"),
+])
+def test_a_date_part_that_is_not_one_date_is_named(
+    tmp_path: Path, date: str, column: int, key: str, shape: str
+) -> None:
+    """A list inside value: was shown as '[<sanctions_kg.sources.Node object at 0x…>]'."""
+    data = make_data(tmp_path, replace("{expression: since 2018}", date)(MINI))
+    (problem,) = problems_of(data)
+    where, _, message = problem.partition(": ")
+    assert message == (f"malformed date: '{key}' takes one date (YYYY, YYYY-MM or "
+                       f"YYYY-MM-DD), not {shape}")
+    assert where.startswith("facts/mini.yaml:10:")
+    if column:
+        assert where == f"facts/mini.yaml:10:{column}"
+
+
+@pytest.mark.parametrize(("written", "expected"), [
+    ("1_000", ["facts/mini.yaml:6:9: id '1_000' must be kebab-case (lower-case letters, digits "
+               "and hyphens); write '1-000'"]),
+    ("0x1f", None),   # kept as written: it was read as the number 31, a different id
+    ("2022", None),
+])
+def test_an_id_yaml_reads_as_a_number_keeps_its_written_form(
+    tmp_path: Path, written: str, expected: list[str] | None
+) -> None:
+    """``id: 1_000`` was taken as the id '1000', ``id: 0x1f`` as '31'."""
+    data = make_data(tmp_path, MINI.replace("  - id: us-sanctions-on-iran\n",
+                                            f"  - id: {written}\n"))
+    if expected is not None:
+        assert problems_of(data) == expected
+        return
+    (article,) = load_corpus(data, load_schema(resources.ontology_path())).articles
+    assert written in [record.id for record in article.records]

@@ -259,12 +259,15 @@ def test_a_slow_server_times_out(fake_store: FakeStore) -> None:
     )
 
 
-@pytest.mark.parametrize("timeout", [-1.0, float("nan"), float("inf"), 1e12, 1_000_001])
-def test_timeouts_must_be_positive(timeout: float) -> None:
+@pytest.mark.parametrize(("timeout", "shown"), [
+    (-1.0, "-1"), (float("nan"), "nan"), (float("inf"), "inf"), (1e12, "1000000000000"),
+    (1_000_001, "1000001"), (1_000_000.5, "1000000.5")])
+def test_timeouts_must_be_positive(timeout: float, shown: str) -> None:
+    """1000001 was shown as 1e+06, which reads as the limit itself."""
     with pytest.raises(UsageError) as caught:
         sparql_query("http://127.0.0.1:1/query", "ASK {}", accept="*/*", timeout=timeout)
     assert str(caught.value) == (
-        f"--timeout {timeout:g}: give a positive number of seconds up to 1000000, or 0 for no "
+        f"--timeout {shown}: give a positive number of seconds up to 1000000, or 0 for no "
         "limit")
 
 

@@ -98,7 +98,7 @@ def time_limit(timeout: float | None) -> float | None:
         return None
     if not 0 < timeout <= MAX_TIMEOUT:  # negative, NaN, or past what the clocks can count
         raise UsageError(
-            f"--timeout {timeout:g}: give a positive number of seconds up to {MAX_TIMEOUT}, "
+            f"--timeout {timeout:.15g}: give a positive number of seconds up to {MAX_TIMEOUT}, "
             "or 0 for no limit"
         )
     return timeout

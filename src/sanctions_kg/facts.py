@@ -682,6 +682,15 @@ def _date(
     mapping = _expect_map(node, problems, "a date", DATE_KEYS)
     if not node.is_map:
         return None
+    for key in ("value", "earliest", "latest"):
+        part = mapping.get(key)
+        if part is not None and (not part.is_scalar or isinstance(part.value, bool)
+                                 or part.value is None):
+            shown = "a list" if part.is_list else "a mapping" if part.is_map else "empty" \
+                if part.value is None else "true or false"
+            problems.add(part.location, f"malformed date: '{key}' takes one date (YYYY, "
+                         f"YYYY-MM or YYYY-MM-DD), not {shown}")
+            return None
     try:
         parts = {
             key: PartialDate.parse(str(mapping[key].value))
@@ -873,7 +882,9 @@ def _required_string(
     if isinstance(value, bool) or not isinstance(value, str | int) or not str(value).strip():
         problems.add(mapping[key].location, f"'{key}' must be a non-empty text")
         return None
-    return str(value)
+    if isinstance(value, int):  # as written: YAML reads 0x1f as 31 and 1_000 as 1000
+        return mapping[key].raw or str(value)
+    return value
 
 
 def _optional_string(node: Node | None, problems: _Problems, key: str) -> str | None:

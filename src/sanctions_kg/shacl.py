@@ -75,8 +75,8 @@ def syntax_problem(path: Path, error: SyntaxError) -> Problem:
     message = f"RDF syntax error: {reason.rstrip('.')}; fix the file there"
     if _FORMATS.get(path.suffix.lower()) == "RDF_XML" and not _starts_like_xml(path):
         message += f" (it does not start as XML does: if it is Turtle, name it {path.stem}.ttl)"
-    if error.lineno is None:
-        return Problem(Location(path, 1), message)
+    if error.lineno is None:  # the RDF/XML and JSON-LD parsers give no position: none is made up
+        return Problem(path, message)
     return Problem(Location(path, error.lineno, error.offset), message)
 
 

@@ -44,7 +44,7 @@ class Node:
     their locations are only turned into :class:`Location` values when a message needs one.
     """
 
-    __slots__ = ("column", "key_lines", "line", "path", "tag", "value")
+    __slots__ = ("column", "key_lines", "line", "path", "raw", "tag", "value")
 
     def __init__(
         self,
@@ -54,7 +54,10 @@ class Node:
         value: Scalar | list[Node] | dict[str, Node],
         tag: str = "",
         key_lines: dict[str, int] | None = None,
+        raw: str | None = None,
     ) -> None:
+        #: A scalar read as something else than text (a number): the text as written.
+        self.raw = raw
         self.path = path
         self.line = line
         self.column = column
@@ -228,7 +231,9 @@ def _convert(
             ))
             converted = Node(path, line, column, None)
         elif type(node) is scalar_node:
-            converted = Node(path, line, column, _scalar(node.value, tag), tag)
+            value = _scalar(node.value, tag)
+            raw = None if isinstance(value, str) else node.value
+            converted = Node(path, line, column, value, tag, raw=raw)
         elif type(node) is mapping_node:
             mapping: dict[str, Node] = {}
             keys: dict[str, int] = {}
