@@ -617,7 +617,9 @@ def test_a_worker_ended_by_sigterm_ends_the_build_as_a_lost_worker(tmp_path: Pat
     worker (one that ignores SIGINT) is sent SIGTERM: the build ends with the lost-worker
     error, nothing left behind. It could not be tested so before: a worker ended in the middle
     of sending a result left the pool reading the rest for ever (1 in 20 kills)."""
-    data = make_corpus(tmp_path, 0, 600)
+    if (os.cpu_count() or 1) < 2:
+        pytest.skip("one core: the build maps its files without worker processes")
+    data = make_corpus(tmp_path, 60, 540)  # the seed copies keep the workers busy for a while
     out, store = tmp_path / "out", tmp_path / "store"
     running = subprocess.Popen([str(CLI), "build", "--no-validate", "--data", str(data),
                                 "--out", str(out), "--store", str(store)],
@@ -638,8 +640,7 @@ def test_a_worker_ended_by_sigterm_ends_the_build_as_a_lost_worker(tmp_path: Pat
                         ended = worker
                         break
             time.sleep(0.005)
-        if not ended:
-            pytest.skip("the build ended before a started worker could be seen")
+        assert ended, "no started worker was seen while the build ran"
         _, stderr = running.communicate(timeout=60)
     finally:
         with contextlib.suppress(ProcessLookupError):
@@ -680,8 +681,10 @@ def test_a_worker_sent_sigterm_while_sending_a_result_sends_it_whole_first(
     size = 8 << 20  # far over what the pipe holds: the worker waits for the reader
     worker = context.Process(target=_send_in_a_worker, args=(queue, size))
     worker.start()
+    queue._writer.close()  # as the build does: a result cut short then ends in EOF, no hang
     try:
-        time.sleep(0.5)  # the worker is blocked writing its result by now
+        assert queue._reader.poll(10)  # the worker has begun writing its result
+        time.sleep(0.2)  # and waits for the reader: the pipe holds a fraction of it
         assert worker.is_alive()
         os.kill(worker.pid or 0, signal.SIGTERM)
         sent = time.monotonic()
@@ -692,11 +695,19 @@ def test_a_worker_sent_sigterm_while_sending_a_result_sends_it_whole_first(
             return
         time.sleep(0.3)
         assert worker.is_alive()  # still sending
-        received: list[bytes] = []
-        reading = threading.Thread(target=lambda: received.append(queue.get()), daemon=True)
+        received: list[bytes | Exception] = []
+
+        def read() -> None:
+            try:
+                received.append(queue.get())
+            except EOFError as error:  # the worker ended in the middle of its result
+                received.append(error)
+
+        reading = threading.Thread(target=read, daemon=True)
         reading.start()
         reading.join(10)
-        assert received and len(received[0]) == size, "the result was cut short"
+        assert received and isinstance(received[0], bytes), "the result was cut short"
+        assert len(received[0]) == size
         worker.join(10)
         assert worker.exitcode == -signal.SIGTERM  # and then it ended, by the signal
     finally:
@@ -710,14 +721,18 @@ def test_a_worker_sent_sigterm_while_not_sending_ends_at_once() -> None:
 
     from sanctions_kg import pipeline
 
+    context = multiprocessing.get_context("fork")
+    ready = context.Event()
+
     def idle() -> None:
         signal.signal(signal.SIGTERM, pipeline._end_worker)
         signal.signal(signal.SIGALRM, pipeline._end_worker)
+        ready.set()
         time.sleep(30)
 
-    worker = multiprocessing.get_context("fork").Process(target=idle)
+    worker = context.Process(target=idle)
     worker.start()
-    time.sleep(0.3)
+    assert ready.wait(10)  # the handler is in place: the signal below is answered by it
     os.kill(worker.pid or 0, signal.SIGTERM)
     sent = time.monotonic()
     worker.join(10)
@@ -770,3 +785,80 @@ def test_a_worker_that_dies_is_reported_as_such_not_as_a_bug(tmp_path: Path) -> 
         "out, the system kills the largest process); free memory and run the build again\n"))
     assert not out.exists() and not list(tmp_path.glob(".out.tmp-*"))
     assert not store.exists()
+
+
+#: A program that maps a corpus through the library and, after the first results, holds the
+#: interpreter (one long C call) while SIGTERM reaches the whole process group: the pool cannot
+#: read the results the workers are sending, and their grace runs out in the middle of one.
+BUSY_WHEN_TERMINATED = """
+import os, subprocess, sys
+from pathlib import Path
+from sanctions_kg import interrupts, pipeline, resources
+from sanctions_kg.facts import facts_file_list, load_reference
+from sanctions_kg.schema import load_schema
+
+interrupts.answer_sigterm()
+pipeline.SEND_GRACE_SECONDS = 0.3
+data = Path(sys.argv[1])
+schema = load_schema(resources.ontology_path())
+results = pipeline.compile_articles(facts_file_list(data), data_dir=data, schema=schema,
+                                    reference=load_reference(data, schema, []), workers=2)
+try:
+    for number, _ in enumerate(results):
+        if number == 8:
+            subprocess.Popen(["sh", "-c", f"sleep 0.2; kill -TERM -{os.getpgid(0)}"])
+            sum(range(2 * 10**8))  # about two seconds, the interpreter not let go
+except KeyboardInterrupt:
+    results.close()
+    sys.exit(143)
+"""
+
+
+def test_sigterm_while_the_build_is_too_busy_to_read_results_does_not_hang(
+        tmp_path: Path) -> None:
+    """The workers' grace ran out while the pool could not read (a busy or starved process): a
+    result cut short was then waited for for ever, since this process held the writing end of
+    the result pipe too. It no longer does: the pipe ends with the last worker."""
+    data = make_corpus(tmp_path, 80, 0)  # seed copies: results of megabytes, over the pipe's size
+    running = subprocess.Popen([sys.executable, "-c", BUSY_WHEN_TERMINATED, str(data)],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               start_new_session=True)
+    try:
+        out, err = running.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        os.killpg(running.pid, signal.SIGKILL)
+        running.communicate()
+        pytest.fail("the build waited for ever for a result cut short")
+    assert (running.returncode, out, err) == (143, "", "")
+
+
+def test_a_few_chunks_per_worker_are_handed_out_ahead_not_the_whole_corpus(
+        tmp_path: Path) -> None:
+    """Every chunk was handed out at once: with the build slower than the workers (writing,
+    loading the store), finished results piled up in memory, the corpus whole at worst."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    from sanctions_kg import pipeline, resources
+    from sanctions_kg.facts import facts_file_list, load_reference
+    from sanctions_kg.schema import load_schema
+
+    data = make_corpus(tmp_path, 0, 200)
+    schema = load_schema(resources.ontology_path())
+    reference = load_reference(data, schema, [])
+    submit = ProcessPoolExecutor.submit
+    handed: list[int] = []
+
+    def counted(pool: ProcessPoolExecutor, *args: Any, **kwargs: Any) -> Any:
+        handed.append(len(args[1]))
+        return submit(pool, *args, **kwargs)
+
+    ahead: list[int] = []
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(ProcessPoolExecutor, "submit", counted)
+        results = pipeline.compile_articles(facts_file_list(data), data_dir=data, schema=schema,
+                                            reference=reference, workers=2)
+        for taken, _ in enumerate(results, start=1):
+            ahead.append(sum(handed) - taken)
+            time.sleep(0.002)  # slower than the workers
+    assert sum(handed) == 200 and len(ahead) == 200
+    assert max(ahead) <= (pipeline.AHEAD_PER_WORKER * 2 + 1) * pipeline.CHUNK_FILES

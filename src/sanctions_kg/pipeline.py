@@ -28,7 +28,8 @@ from .schema import Schema
 from .store import relative_name
 
 if TYPE_CHECKING:
-    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures import Future, ProcessPoolExecutor
+    from multiprocessing.process import BaseProcess
 
 #: Below this many facts files, the work stays in this process (a pool costs more than it saves).
 PARALLEL_THRESHOLD = 64
@@ -178,57 +179,87 @@ def compile_articles(
     from concurrent.futures.process import BrokenProcessPool
 
     # fork: the workers inherit the loaded schema and entities instead of unpickling them.
+    earlier = set(multiprocessing.active_children())
     pool = ProcessPoolExecutor(
         max_workers=count,
         mp_context=multiprocessing.get_context("fork"),
         initializer=_initialise_worker,
         initargs=(context,),
     )
+    # Futures of our own, not pool.map's: its results are cancelled when they are left, and the
+    # pool fails with InvalidStateError (a traceback on the console) when it then finds a
+    # worker dead and marks every pending result as failed. A few chunks per worker are handed
+    # out ahead, not all of them: finished results would pile up while the build writes.
+    chunks = iter(range(0, len(files), CHUNK_FILES))
+    pending: deque[Future[list[ArticleResult]]] = deque()
+
+    def hand_out() -> None:
+        start = next(chunks, None)
+        if start is not None:
+            pending.append(pool.submit(_compile_chunk, files[start:start + CHUNK_FILES]))
+
+    started: list[BaseProcess] = []  # the pool's workers
     try:
-        # The workers are forked when the work is handed out. Ctrl-C in the middle of that
-        # would leave a worker the pool has not recorded, or one that has not yet ignored the
-        # signal: the guard holds it until the pool is started, and the workers start with it
-        # blocked (a forked process keeps the mask of the thread that forked it).
+        # The workers are forked when the work is first handed out. Ctrl-C in the middle of
+        # that would leave a worker the pool has not recorded, or one that has not yet ignored
+        # the signal: the guard holds it until the pool is started, and the workers start with
+        # it blocked (a forked process keeps the mask of the thread that forked it).
         with interrupts.held():
             blocked = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
             try:
-                # Futures of our own, not pool.map's: its results are cancelled when they are
-                # left, and the pool fails with InvalidStateError (a traceback on the console)
-                # when it then finds a worker dead and marks every pending result as failed.
-                pending = deque(pool.submit(_compile_chunk, files[start:start + CHUNK_FILES])
-                                for start in range(0, len(files), CHUNK_FILES))
+                for _ in range(AHEAD_PER_WORKER * count):
+                    hand_out()
+                started = [child for child in multiprocessing.active_children()
+                           if child not in earlier]
             finally:
                 signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+        _close_result_writer(pool)
         while pending:  # each result is let go once yielded: a corpus is never held whole
-            yield from pending.popleft().result()
+            done = pending.popleft()
+            hand_out()
+            yield from done.result()
     except BrokenProcessPool:
-        _stop(pool)
+        _stop(pool, started)
         raise WorkerLost(
             "a build worker process ended abruptly (killed by a signal: when memory runs out, "
             "the system kills the largest process); free memory and run the build again"
         ) from None
     except BaseException:  # Ctrl-C, an error, or the consumer stopped early (GeneratorExit)
-        _stop(pool)
+        _stop(pool, started)
         raise
     pool.shutdown()
 
 
 #: Facts files handed to a worker at a time (fewer, larger messages between the processes).
 CHUNK_FILES = 8
+#: Chunks handed out ahead per worker: enough that none waits while the build writes.
+AHEAD_PER_WORKER = 4
 
 
 def _compile_chunk(paths: Sequence[Path]) -> list[ArticleResult]:
     return [_compile(path) for path in paths]
 
 
-def _stop(pool: ProcessPoolExecutor) -> None:
-    """Stop the pool now: end the workers (SIGTERM; one that is sending a result finishes
+def _close_result_writer(pool: ProcessPoolExecutor) -> None:
+    """Close this process's copy of the writing end of the pool's result pipe.
+
+    Only the workers write results (the pool wakes its reader through another pipe), but the
+    pool keeps the writing end open here too: a result cut short by a worker's death (SIGKILL,
+    or SIGTERM past :data:`SEND_GRACE_SECONDS` while this process was too busy to read) was then
+    waited for for ever. Closed, the pipe ends once every worker is gone, and the pool reports
+    itself broken instead. The attributes are the standard library's own (3.11 to 3.13), read
+    with getattr so that another layout only leaves the pipe as it was."""
+    writer = getattr(getattr(pool, "_result_queue", None), "_writer", None)
+    if writer is not None:
+        writer.close()
+
+
+def _stop(pool: ProcessPoolExecutor, workers: list[BaseProcess]) -> None:
+    """Stop the pool now: end its workers (SIGTERM; one that is sending a result finishes
     sending, see :func:`_end_worker`), and wait until the pool has seen them end. The pool then
     marks the results not yet computed as failed. Cancelling them instead (``cancel_futures``)
     races with that marking in the standard library (InvalidStateError) and let the workers
     finish the chunks they were on first."""
-    import multiprocessing
-
-    for worker in multiprocessing.active_children():  # the pool's workers, no other
+    for worker in workers:
         worker.terminate()
     pool.shutdown(wait=True)
