@@ -919,6 +919,18 @@ def _undeclared_prefix(c: Context) -> Outcome:
     return c.cli("query", "SELECT * WHERE { ?s foo:bar ?o }", "--store", c.seed)
 
 
+@produces("error: <source>:<line>:<column>: SPARQL syntax error: a query starts with SELECT, "
+          "CONSTRUCT, ASK or DESCRIBE, not '<word>'; did you mean <form>?")
+def _misspelt_form(c: Context) -> Outcome:
+    return c.cli("query", "SELCT * WHERE { ?s ?p ?o }", "--store", c.seed)
+
+
+@produces("error: <source>:<line>:<column>: SPARQL syntax error: a query starts with SELECT, "
+          "CONSTRUCT, ASK or DESCRIBE, not '<word>'; fix the query")
+def _unknown_form(c: Context) -> Outcome:
+    return c.cli("query", "FETCH * WHERE { ?s ?p ?o }", "--store", c.seed)
+
+
 @produces("error: <source>:<line>:<column>: SPARQL syntax error: <detail>; fix the query")
 def _sparql_syntax(c: Context) -> Outcome:
     return c.cli("query", "SELECT * WHERE {", "--store", c.seed)

@@ -394,6 +394,13 @@ def test_a_parameter_missing_from_the_projection_is_explained() -> None:
          "4:2", "expected one of "),
         ('SELECT * WHERE {\n  ?s ?p "\\u00e9\\u00e9" .\n  FILTER(?s = )\n}', "4:2",
          "expected one of "),
+        # A misspelt query form was placed at the next word ("expected CONSTRUCT", 1:10).
+        ("SELEC ?s WHERE { ?s ?p ?o }", "1:1", "a query starts with SELECT, CONSTRUCT, ASK or "
+         "DESCRIBE, not 'SELEC'; did you mean SELECT?"),
+        ("PREFIX ex: <http://example.org/>\n  describee ex:a", "2:3", "a query starts with "
+         "SELECT, CONSTRUCT, ASK or DESCRIBE, not 'describee'; did you mean DESCRIBE?"),
+        ("FETCH ?s { ?s ?p ?o }", "1:1", "a query starts with SELECT, CONSTRUCT, ASK or "
+         "DESCRIBE, not 'FETCH'; fix the query"),
     ],
 )
 def test_syntax_errors_give_source_line_and_column(text: str, where: str, message: str) -> None:

@@ -59,7 +59,7 @@ from .errors import (
 )
 from .namespaces import ID, PREFIXES, XSD
 from .results import QueryForm, ResultFormat, check_format, ending_lines, write
-from .sources import decode
+from .sources import decode, printable
 
 if TYPE_CHECKING:
     import pyoxigraph as ox
@@ -970,6 +970,9 @@ def syntax_error(query: Query, message: str) -> QueryError:
                 f"declare it with PREFIX or use a predeclared one ({known})"
             )
     offset = sum(len(text) + 1 for text in lines[: line - 1]) + column - 1
+    unknown_form = _unknown_form(query, offset)
+    if unknown_form is not None:
+        return unknown_form
     at_end = not any(t.start + len(t.text) > offset for t in _tokens(query.text))
     if at_end or (column == 1 and line > 1):
         # pyoxigraph often places an error inside a clause at the end of the query or at the
@@ -983,6 +986,26 @@ def syntax_error(query: Query, message: str) -> QueryError:
                               f"'{part.group()}'; fix the query")
     where = Location(Path(query.source), line, column)
     return QueryError(f"{where}: SPARQL syntax error: {one_line(_stated(detail))}; fix the query")
+
+
+def _unknown_form(query: Query, offset: int) -> QueryError | None:
+    """The error for a query whose first word (past PREFIX and BASE) is no query form, where the
+    parser fails after it: the parser places it further on ("SELEC ?s WHERE …" gave column 10,
+    "expected CONSTRUCT")."""
+    import difflib
+
+    keyword = _shape(query.text).keyword
+    if keyword is None or keyword.kind != "word" or keyword.start >= offset:
+        return None
+    word = keyword.text.upper()
+    forms = [form.value for form in QueryForm]
+    if word in forms or word in UPDATE_KEYWORDS:
+        return None
+    where = _location(query, keyword.start)
+    close = difflib.get_close_matches(word, forms, n=1, cutoff=0.6)
+    advice = f"did you mean {close[0]}?" if close else "fix the query"
+    return QueryError(f"{where}: SPARQL syntax error: a query starts with SELECT, CONSTRUCT, "
+                      f"ASK or DESCRIBE, not '{printable(keyword.text)}'; {advice}")
 
 
 #: A sentence among the tokens an "expected one of …" message lists: the parser's own words
