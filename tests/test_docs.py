@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from conftest import REPO, run_cli
+from conftest import REPO, Built, run_cli
 from sanctions_kg.cli import app
 
 README = (REPO / "README.md").read_text(encoding="utf-8")
@@ -70,3 +70,32 @@ def test_readme_quickstart_is_two_make_commands() -> None:
     quickstart = README.split("## Quickstart", 1)[1].split("##", 1)[0]
     commands = re.findall(r"^make \w+", quickstart, re.MULTILINE)
     assert commands == ["make demo", "make test"]
+
+
+#: What the README's "What to know when writing your own queries" says of the seed graph, as
+#: queries and the answers it gives.
+QUERYING_NOTES = [
+    ("SELECT (COUNT(*) AS ?n) WHERE { ?x a/rdfs:subClassOf* skg:Fact }", "58"),  # 38 + 20
+    ("SELECT (COUNT(*) AS ?n) WHERE { ?x a/rdfs:subClassOf* skg:Fact "
+     "FILTER NOT EXISTS { ?x a skg:Claim } }", "38"),
+    ('SELECT (COUNT(*) AS ?n) WHERE { FILTER("2018"^^xsd:gYear <= "2022-09-15"^^xsd:date) }',
+     "0"),  # an error, not true
+    ("SELECT (COUNT(*) AS ?n) WHERE { ?c skg:quote ?q ; "
+     "prov:wasDerivedFrom/oa:hasSelector/oa:exact ?q }", "0"),
+    ("SELECT (COUNT(DISTINCT ?c) AS ?n) WHERE { ?c skg:quote ?q ; "
+     "prov:wasDerivedFrom/oa:hasSelector/oa:exact ?e FILTER(STR(?q) = ?e) }", "20"),
+    ("SELECT (COUNT(*) AS ?n) WHERE { ?c skg:hasContent/rdf:object ?o "
+     "FILTER NOT EXISTS { ?o a/rdfs:subClassOf* skg:Agent } }", "14"),
+    ("SELECT (COUNT(*) AS ?n) WHERE { ?s skg:earliestBound ?o }", "0"),
+    ("SELECT (COUNT(*) AS ?n) WHERE { <https://w3id.org/sanctions-kg/id/article/"
+     "raisi-putin-samarkand-2022/curation/date-published> a skg:CuratedStatement }", "1"),
+]
+
+
+@pytest.mark.parametrize(("query", "answer"), QUERYING_NOTES)
+def test_what_the_readme_says_about_writing_queries_holds(
+        seed_build: Built, query: str, answer: str) -> None:
+    assert "FILTER NOT EXISTS { ?x a skg:Claim }" in README
+    assert "STR(?quote) = ?exact" in README
+    done = run_cli("query", query, "--store", seed_build.store, "--format", "csv")
+    assert (done.code, done.stdout.split()) == (0, ["n", answer])
