@@ -787,6 +787,20 @@ def test_a_worker_that_dies_is_reported_as_such_not_as_a_bug(tmp_path: Path) -> 
     assert not store.exists()
 
 
+def run_unless_hung(command: list[str], hung: str) -> tuple[int, str, str]:
+    """Run ``command`` in a process group of its own: its exit code, stdout and stderr; the test
+    fails with ``hung`` when it has not ended within a minute (the group is killed)."""
+    running = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True, start_new_session=True)
+    try:
+        out, err = running.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        os.killpg(running.pid, signal.SIGKILL)
+        running.communicate()
+        pytest.fail(hung)
+    return running.returncode, out, err
+
+
 #: A program that maps a corpus through the library and, after the first results, holds the
 #: interpreter (one long C call) while SIGTERM reaches the whole process group: the pool cannot
 #: read the results the workers are sending, and their grace runs out in the middle of one.
@@ -820,16 +834,9 @@ def test_sigterm_while_the_build_is_too_busy_to_read_results_does_not_hang(
     result cut short was then waited for for ever, since this process held the writing end of
     the result pipe too. It no longer does: the pipe ends with the last worker."""
     data = make_corpus(tmp_path, 80, 0)  # seed copies: results of megabytes, over the pipe's size
-    running = subprocess.Popen([sys.executable, "-c", BUSY_WHEN_TERMINATED, str(data)],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                               start_new_session=True)
-    try:
-        out, err = running.communicate(timeout=60)
-    except subprocess.TimeoutExpired:
-        os.killpg(running.pid, signal.SIGKILL)
-        running.communicate()
-        pytest.fail("the build waited for ever for a result cut short")
-    assert (running.returncode, out, err) == (143, "", "")
+    code, out, err = run_unless_hung([sys.executable, "-c", BUSY_WHEN_TERMINATED, str(data)],
+                                     "the build waited for ever for a result cut short")
+    assert (code, out, err) == (143, "", "")
 
 
 def test_a_few_chunks_per_worker_are_handed_out_ahead_not_the_whole_corpus(
@@ -862,3 +869,48 @@ def test_a_few_chunks_per_worker_are_handed_out_ahead_not_the_whole_corpus(
             time.sleep(0.002)  # slower than the workers
     assert sum(handed) == 200 and len(ahead) == 200
     assert max(ahead) <= (pipeline.AHEAD_PER_WORKER * 2 + 1) * pipeline.CHUNK_FILES
+
+
+#: A build whose worker is killed (SIGKILL, as the out-of-memory killer kills) half-way through
+#: sending a result, deterministically: it writes half of it, then kills itself.
+WORKER_KILLED_WHILE_SENDING = """
+import os, signal, sys
+from multiprocessing import connection
+from sanctions_kg import pipeline
+
+real, send = pipeline._compile, connection.Connection._send
+
+def half_then_killed(self, buffer, *rest):
+    if len(buffer) > 16384:  # the result itself, after its length
+        os.write(self._handle, bytes(buffer[:len(buffer) // 2]))
+        os.kill(os.getpid(), signal.SIGKILL)
+    return send(self, buffer, *rest)
+
+def compiled(path):
+    if path.name == "copy-040.yaml":
+        connection.Connection._send = half_then_killed
+    return real(path)
+
+pipeline._compile = compiled
+sys.argv[0] = "sanctions-kg"
+from sanctions_kg.cli import main
+main()
+"""
+
+
+def test_a_worker_killed_while_sending_a_result_ends_the_build_as_a_lost_worker(
+        tmp_path: Path) -> None:
+    """The pool read the rest of the result for ever (the other worker held the pipe open):
+    the build hung until it was killed. A worker found dead is now given two seconds to be
+    noticed; then the others are ended, the pipe ends and the pool reports itself broken."""
+    data = make_corpus(tmp_path, 80, 0)
+    out, store = tmp_path / "out", tmp_path / "store"
+    code, _, err = run_unless_hung(
+        [sys.executable, "-c", WORKER_KILLED_WHILE_SENDING, "build", "--no-validate", "--data",
+         str(data), "--out", str(out), "--store", str(store)],
+        "the build waited for ever for the rest of the result")
+    assert (code, err) == (3, (
+        "error: a build worker process ended abruptly (killed by a signal: when memory runs "
+        "out, the system kills the largest process); free memory and run the build again\n"))
+    assert not out.exists() and not list(tmp_path.glob(".out.tmp-*"))
+    assert not store.exists()

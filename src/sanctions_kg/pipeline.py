@@ -217,7 +217,7 @@ def compile_articles(
         while pending:  # each result is let go once yielded: a corpus is never held whole
             done = pending.popleft()
             hand_out()
-            yield from done.result()
+            yield from _result(done, started)
     except BrokenProcessPool:
         _stop(pool, started)
         raise WorkerLost(
@@ -238,6 +238,38 @@ AHEAD_PER_WORKER = 4
 
 def _compile_chunk(paths: Sequence[Path]) -> list[ArticleResult]:
     return [_compile(path) for path in paths]
+
+
+#: How often the wait for a result looks whether a worker has died.
+WATCH_SECONDS = 0.5
+#: How long a worker may lie dead before the pool is helped to see it (see :func:`_result`).
+UNNOTICED_SECONDS = 2.0
+
+
+def _result(future: Future[list[ArticleResult]],
+            started: list[BaseProcess]) -> list[ArticleResult]:
+    """The result of ``future``; BrokenProcessPool when a worker has died, even in the middle of
+    sending a result (SIGKILL, as the out-of-memory killer sends).
+
+    The pool then reads the rest of that result for ever: the other workers still hold the
+    pipe open. When a worker has been dead for :data:`UNNOTICED_SECONDS` without the pool
+    reporting it, the others are ended too; the pipe then ends (see
+    :func:`_close_result_writer`) and the pool reports itself broken."""
+    from concurrent.futures import TimeoutError as Timeout
+
+    dead_since: float | None = None
+    while True:
+        try:
+            return future.result(timeout=WATCH_SECONDS)
+        except Timeout:
+            if not any(worker.exitcode is not None for worker in started):
+                continue
+            now = time.monotonic()
+            if dead_since is None:
+                dead_since = now
+            elif now - dead_since >= UNNOTICED_SECONDS:
+                for worker in started:
+                    worker.terminate()
 
 
 def _close_result_writer(pool: ProcessPoolExecutor) -> None:
