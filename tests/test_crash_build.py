@@ -610,13 +610,31 @@ def test_an_abandoned_loader_finishes_its_chunk_and_skips_the_queued_ones(
     assert database.loaded == [b"A\n"]
 
 
-def test_a_worker_ended_by_sigterm_ends_the_build_as_a_lost_worker(tmp_path: Path) -> None:
+def started_worker(running: subprocess.Popen[str]) -> int:
+    """The pid of a worker of the build ``running`` that has started (its initializer has run:
+    it ignores SIGINT); the test fails when none is seen while the build runs."""
+    children = Path(f"/proc/{running.pid}/task/{running.pid}/children")
+    interrupt = 1 << (signal.SIGINT - 1)
+    deadline = time.monotonic() + 60
+    while running.poll() is None and time.monotonic() < deadline:
+        with contextlib.suppress(OSError, ValueError):
+            for worker in children.read_text().split():
+                status = Path(f"/proc/{worker}/status").read_text()
+                ignored = status.partition("SigIgn:\t")[2].partition("\n")[0]
+                if int(ignored, 16) & interrupt:
+                    return int(worker)
+        time.sleep(0.005)
+    pytest.fail("no started worker was seen while the build ran")
+
+
+@pytest.mark.parametrize("how", ["worker-sigterm", "worker-stopped-then-build-sigterm"])
+def test_a_worker_ended_or_stopped_does_not_hang_the_build(tmp_path: Path, how: str) -> None:
     """When a worker dies (the out-of-memory killer), the pool ends the others with SIGTERM and
     waits for them. They had inherited the command line's SIGTERM handler, caught it as a
-    KeyboardInterrupt in their task and lived on: the build waited for ever. Here a started
-    worker (one that ignores SIGINT) is sent SIGTERM: the build ends with the lost-worker
-    error, nothing left behind. It could not be tested so before: a worker ended in the middle
-    of sending a result left the pool reading the rest for ever (1 in 20 kills)."""
+    KeyboardInterrupt in their task and lived on: the build waited for ever. A worker sent
+    SIGTERM now ends, and the build reports it, nothing left behind. A stopped worker (SIGSTOP)
+    acted on no signal, and a build sent SIGTERM then waited for it for ever: the build now
+    sends SIGCONT with the SIGTERM with which it ends its workers."""
     if (os.cpu_count() or 1) < 2:
         pytest.skip("one core: the build maps its files without worker processes")
     data = make_corpus(tmp_path, 60, 540)  # the seed copies keep the workers busy for a while
@@ -625,30 +643,28 @@ def test_a_worker_ended_by_sigterm_ends_the_build_as_a_lost_worker(tmp_path: Pat
                                 "--out", str(out), "--store", str(store)],
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
                                start_new_session=True)
-    interrupt = 1 << (signal.SIGINT - 1)
     try:
-        children = Path(f"/proc/{running.pid}/task/{running.pid}/children")
-        ended = ""
-        deadline = time.monotonic() + 60
-        while not ended and running.poll() is None and time.monotonic() < deadline:
-            with contextlib.suppress(OSError, ValueError):
-                for worker in children.read_text().split():
-                    status = Path(f"/proc/{worker}/status").read_text()
-                    ignored = status.partition("SigIgn:\t")[2].partition("\n")[0]
-                    if int(ignored, 16) & interrupt:  # started: its initializer has run
-                        os.kill(int(worker), signal.SIGTERM)
-                        ended = worker
-                        break
-            time.sleep(0.005)
-        assert ended, "no started worker was seen while the build ran"
-        _, stderr = running.communicate(timeout=60)
+        worker = started_worker(running)
+        if how == "worker-sigterm":
+            os.kill(worker, signal.SIGTERM)
+            expected = (3, "error: a build worker process ended abruptly (killed by a signal: "
+                        "when memory runs out, the system kills the largest process); free "
+                        "memory and run the build again\n")
+        else:
+            os.kill(worker, signal.SIGSTOP)
+            time.sleep(0.2)
+            os.kill(running.pid, signal.SIGTERM)
+            expected = (143, "terminated\n")
+        try:
+            _, stderr = running.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            pytest.fail("the build waited for ever")
     finally:
         with contextlib.suppress(ProcessLookupError):
+            os.killpg(running.pid, signal.SIGCONT)
             os.killpg(running.pid, signal.SIGKILL)
         running.wait()
-    assert (running.returncode, stderr) == (3, (
-        "error: a build worker process ended abruptly (killed by a signal: when memory runs "
-        "out, the system kills the largest process); free memory and run the build again\n"))
+    assert (running.returncode, stderr) == expected
     assert not out.exists() and not list(tmp_path.glob(".out.tmp-*"))
     assert not store.exists()
 
@@ -805,12 +821,15 @@ def run_unless_hung(command: list[str], hung: str) -> tuple[int, str, str]:
 #: interpreter (one long C call) while SIGTERM reaches the whole process group: the pool cannot
 #: read the results the workers are sending, and their grace runs out in the middle of one.
 BUSY_WHEN_TERMINATED = """
-import os, subprocess, sys
+import ctypes, os, signal, subprocess, sys
 from pathlib import Path
 from sanctions_kg import interrupts, pipeline, resources
 from sanctions_kg.facts import facts_file_list, load_reference
 from sanctions_kg.schema import load_schema
 
+# SIGTERM waits in this process (and in the pool's threads, which inherit the mask) until the
+# interpreter is let go; the workers unblock it when they start.
+signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
 interrupts.answer_sigterm()
 pipeline.SEND_GRACE_SECONDS = 0.3
 data = Path(sys.argv[1])
@@ -820,8 +839,11 @@ results = pipeline.compile_articles(facts_file_list(data), data_dir=data, schema
 try:
     for number, _ in enumerate(results):
         if number == 8:
-            subprocess.Popen(["sh", "-c", f"sleep 0.2; kill -TERM -{os.getpgid(0)}"])
-            sum(range(2 * 10**8))  # about two seconds, the interpreter not let go
+            subprocess.Popen(["sh", "-c", f"sleep 0.3; kill -TERM -{os.getpgid(0)}"])
+            ctypes.PyDLL(None).usleep(2_000_000)  # a C call that keeps the interpreter
+            if signal.SIGTERM not in signal.sigpending():
+                sys.exit(99)  # the signal came after the two seconds
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
 except KeyboardInterrupt:
     results.close()
     sys.exit(143)
@@ -836,6 +858,8 @@ def test_sigterm_while_the_build_is_too_busy_to_read_results_does_not_hang(
     data = make_corpus(tmp_path, 80, 0)  # seed copies: results of megabytes, over the pipe's size
     code, out, err = run_unless_hung([sys.executable, "-c", BUSY_WHEN_TERMINATED, str(data)],
                                      "the build waited for ever for a result cut short")
+    if code == 99:
+        pytest.skip("the machine was too slow: SIGTERM came after the interpreter was let go")
     assert (code, out, err) == (143, "", "")
 
 
@@ -914,3 +938,74 @@ def test_a_worker_killed_while_sending_a_result_ends_the_build_as_a_lost_worker(
         "out, the system kills the largest process); free memory and run the build again\n"))
     assert not out.exists() and not list(tmp_path.glob(".out.tmp-*"))
     assert not store.exists()
+
+
+#: A build whose task raises TimeoutError (an OSError: ETIMEDOUT from a network file system),
+#: through the library: the error is the task's, not a wait that ran out.
+TASK_TIMES_OUT = """
+import errno, sys
+from pathlib import Path
+from sanctions_kg import pipeline, resources
+from sanctions_kg.facts import facts_file_list, load_reference
+from sanctions_kg.schema import load_schema
+
+real = pipeline._compile
+
+def timing_out(path):
+    if path.name == "copy-040.yaml":
+        raise TimeoutError(errno.ETIMEDOUT, "Connection timed out", str(path))
+    return real(path)
+
+pipeline._compile = timing_out
+data = Path(sys.argv[1])
+schema = load_schema(resources.ontology_path())
+try:
+    for _ in pipeline.compile_articles(facts_file_list(data), data_dir=data, schema=schema,
+                                       reference=load_reference(data, schema, []), workers=2):
+        pass
+except TimeoutError as error:
+    print(error.filename)
+    sys.exit(7)
+"""
+
+
+def test_a_timeout_error_raised_by_a_task_comes_through(tmp_path: Path) -> None:
+    """The wait for a result, which looks every half second for a dead worker, took the task's
+    own TimeoutError for its wait running out and asked again, for ever, at full speed."""
+    data = make_corpus(tmp_path, 0, 80)
+    code, out, _ = run_unless_hung([sys.executable, "-c", TASK_TIMES_OUT, str(data)],
+                                   "the build asked again and again for the failed result")
+    assert (code, out) == (7, f"{data / 'facts' / 'copy-040.yaml'}\n")
+
+
+#: A build that Ctrl-C reaches just as its staging folder has been made (deterministically:
+#: the signal is raised right after the folder is).
+INTERRUPTED_AT_STAGING = """
+import importlib, signal, sys
+
+build = importlib.import_module("sanctions_kg.build")  # the module, not the function
+real = build.staging_dir
+
+def made_then_interrupted(target):
+    folder = real(target)
+    signal.raise_signal(signal.SIGINT)
+    return folder
+
+build.staging_dir = made_then_interrupted
+sys.argv[0] = "sanctions-kg"
+from sanctions_kg.cli import main
+main()
+"""
+
+
+def test_ctrl_c_just_after_the_staging_folder_is_made_leaves_nothing(tmp_path: Path) -> None:
+    """Between the folder's making and the block that removes it, Ctrl-C left it behind (1 in
+    160 signals of the test above)."""
+    data = make_corpus(tmp_path, 0, 3)
+    out, store = tmp_path / "out", tmp_path / "store"
+    done = subprocess.run([sys.executable, "-c", INTERRUPTED_AT_STAGING, "build", "--data",
+                           str(data), "--out", str(out), "--store", str(store)],
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert (done.returncode, done.stderr) == (130, "interrupted\n")
+    assert not list(tmp_path.glob(".out.tmp-*"))
+    assert not out.exists() and not store.exists()

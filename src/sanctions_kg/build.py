@@ -27,7 +27,7 @@ from .namespaces import REFERENCE_GRAPH
 from .output import BuildFile, DatasetWriter, GraphCount, SerialisedGraph, serialise
 from .pipeline import compile_articles
 from .schema import Schema, load_schema
-from .store import ChunkLoader, StoreWriter, write_sourcemap
+from .store import ChunkLoader, PendingGeneration, StoreWriter, write_sourcemap
 
 if TYPE_CHECKING:
     from .validation import ValidationReport
@@ -117,16 +117,18 @@ def build(options: BuildOptions, *, progress: Progress | None = None,
         check_output_dir(out_dir)
     writer = StoreWriter(options.store_dir)
     with writer.locked():
-        with creating(options.out_dir):
-            staging = staging_dir(out_dir)
-        try:
-            pending = writer.begin()
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
+        staging: Path | None = None
+        pending: PendingGeneration | None = None
         committed = False
         loader: ChunkLoader | None = None
         try:
+            # Ctrl-C while the staging folder and the pending generation are made is raised
+            # once both are named here, so that the block's end removes them: between their
+            # making and their naming, it left them behind.
+            with interrupts.held():
+                with creating(options.out_dir):
+                    staging = staging_dir(out_dir)
+                pending = writer.begin()
             with writing(options.store_dir, "the store", "--store", StoreError):
                 loader = writer.loader(pending)
             files_written = partial(writing, options.out_dir, "the build's files", "--out")
@@ -172,13 +174,15 @@ def build(options: BuildOptions, *, progress: Progress | None = None,
                 committed = True
                 shutil.rmtree(staging, ignore_errors=True)  # the previous output
         finally:
-            shutil.rmtree(staging, ignore_errors=True)
+            if staging is not None:
+                shutil.rmtree(staging, ignore_errors=True)
             if not committed:
                 try:
                     if loader is not None:
                         loader.abandon()
                 finally:
-                    writer.abort(pending)
+                    if pending is not None:
+                        writer.abort(pending)
     return BuildSummary(
         articles=written.articles,
         entities=len(reference.entities),

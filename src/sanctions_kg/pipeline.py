@@ -7,6 +7,7 @@ in file order, so the output does not depend on the number of workers.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import time
@@ -211,9 +212,9 @@ def compile_articles(
                     hand_out()
                 started = [child for child in multiprocessing.active_children()
                            if child not in earlier]
+                _close_result_writer(pool)
             finally:
                 signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
-        _close_result_writer(pool)
         while pending:  # each result is let go once yielded: a corpus is never held whole
             done = pending.popleft()
             hand_out()
@@ -262,14 +263,15 @@ def _result(future: Future[list[ArticleResult]],
         try:
             return future.result(timeout=WATCH_SECONDS)
         except Timeout:
+            if future.done():  # the task's own TimeoutError (an OSError: ETIMEDOUT)
+                raise
             if not any(worker.exitcode is not None for worker in started):
                 continue
             now = time.monotonic()
             if dead_since is None:
                 dead_since = now
             elif now - dead_since >= UNNOTICED_SECONDS:
-                for worker in started:
-                    worker.terminate()
+                _end(started)
 
 
 def _close_result_writer(pool: ProcessPoolExecutor) -> None:
@@ -292,6 +294,15 @@ def _stop(pool: ProcessPoolExecutor, workers: list[BaseProcess]) -> None:
     marks the results not yet computed as failed. Cancelling them instead (``cancel_futures``)
     races with that marking in the standard library (InvalidStateError) and let the workers
     finish the chunks they were on first."""
+    _end(workers)
+    pool.shutdown(wait=True)
+
+
+def _end(workers: list[BaseProcess]) -> None:
+    """Send SIGTERM to the workers, and SIGCONT: a stopped worker (SIGSTOP, Ctrl-Z's SIGTSTP
+    ignored) would act on neither, and the pool would wait for it for ever."""
     for worker in workers:
         worker.terminate()
-    pool.shutdown(wait=True)
+        if worker.exitcode is None and worker.pid is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(worker.pid, signal.SIGCONT)
