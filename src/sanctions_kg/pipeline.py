@@ -97,11 +97,11 @@ def _initialise_worker(context: _Context) -> None:
 def _end_worker(signum: int, frame: FrameType | None) -> None:
     """SIGTERM in a worker: end it at once, unless it is sending a result to the parent.
 
-    The pool's workers share one pipe for their results, and the parent holds its writing end
-    too: a worker ended half-way through a result leaves the parent's reader waiting for the
-    rest for ever (the build hung on ``timeout``, which sends SIGTERM to the whole process
-    group). Such a worker finishes sending first, looking again every few milliseconds
-    (SIGALRM comes here too), for at most :data:`SEND_GRACE_SECONDS`."""
+    The pool's workers share one pipe for their results: a worker ended half-way through a
+    result leaves the parent's reader waiting for the rest while any other worker holds the pipe
+    open (the build hung on ``timeout``, which sends SIGTERM to the whole process group). Such
+    a worker finishes sending first, looking again every few milliseconds (SIGALRM comes here
+    too), for at most :data:`SEND_GRACE_SECONDS`."""
     global _ending_since
     now = time.monotonic()
     if _ending_since is None:
@@ -291,16 +291,16 @@ def _close_result_writer(pool: ProcessPoolExecutor) -> None:
 def _stop(pool: ProcessPoolExecutor, workers: list[BaseProcess]) -> None:
     """Stop the pool now: end its workers (SIGTERM; one that is sending a result finishes
     sending, see :func:`_end_worker`), and wait until the pool has seen them end. The pool then
-    marks the results not yet computed as failed. Cancelling them instead (``cancel_futures``)
-    races with that marking in the standard library (InvalidStateError) and let the workers
-    finish the chunks they were on first."""
+    marks the results not yet computed as failed; they are not cancelled, as
+    ``cancel_futures`` would: a cancelled result makes that marking fail in the standard library
+    (InvalidStateError, a traceback on the console)."""
     _end(workers)
     pool.shutdown(wait=True)
 
 
 def _end(workers: list[BaseProcess]) -> None:
-    """Send SIGTERM to the workers, and SIGCONT: a stopped worker (SIGSTOP, Ctrl-Z's SIGTSTP
-    ignored) would act on neither, and the pool would wait for it for ever."""
+    """Send SIGTERM to the workers, and SIGCONT: a stopped worker (SIGSTOP) acts on no signal
+    until it is continued, and the pool would wait for it for ever."""
     for worker in workers:
         worker.terminate()
         if worker.exitcode is None and worker.pid is not None:
