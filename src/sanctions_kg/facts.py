@@ -399,13 +399,12 @@ def _article_text(node: Node, text_file: str, data_dir: Path, problems: _Problem
                      "symbolic links; give the article's text file")
         return None
     except (OSError, ValueError) as error:  # ValueError: a NUL character in the name
-        if not isinstance(error, ValueError) and error.errno != errno.ENAMETOOLONG:
-            pass  # read_text below names the problem
-        else:
+        if isinstance(error, ValueError) or error.errno == errno.ENAMETOOLONG:
             reason = "too long" if isinstance(error, OSError) else "it holds a NUL character"
             problems.add(node.location, f"text path '{_shortened(text_file)}' is not a usable "
                          f"file name ({reason}); give the article's text file")
             return None
+        # any other failure: reading the text below names it
     if not path.exists():
         problems.add(node.location, f"article text '{path}' not found; add the article's text "
                      "file or fix the path")
@@ -684,12 +683,9 @@ def _date(
         return None
     for key in ("value", "earliest", "latest"):
         part = mapping.get(key)
-        if part is not None and (not part.is_scalar or isinstance(part.value, bool)
-                                 or part.value is None):
-            shown = "a list" if part.is_list else "a mapping" if part.is_map else "empty" \
-                if part.value is None else "true or false"
+        if part is not None and (shape := _not_one_date(part)) is not None:
             problems.add(part.location, f"malformed date: '{key}' takes one date (YYYY, "
-                         f"YYYY-MM or YYYY-MM-DD), not {shown}")
+                         f"YYYY-MM or YYYY-MM-DD), not {shape}")
             return None
     try:
         parts = {
@@ -729,6 +725,19 @@ def _date(
     except OverflowError:  # a relative expression past year 1 or 9999
         problems.add(node.location, "malformed date: the date falls outside the years 1 to 9999")
         return None
+
+
+def _not_one_date(node: Node) -> str | None:
+    """What ``node`` holds where one date belongs, when it cannot be one: ``a list``, …"""
+    if node.is_list:
+        return "a list"
+    if node.is_map:
+        return "a mapping"
+    if node.value is None:
+        return "empty"
+    if isinstance(node.value, bool):
+        return "true or false"
+    return None
 
 
 def _check_agrees(given: DateSpec, expression: str, published: dt.date, node: Node,
