@@ -237,7 +237,7 @@ def test_an_unknown_id_is_still_reported_beside_a_fact_without_a_type(tmp_path: 
     assert problems_of(data) == [
         "facts/mini.yaml:6:5: missing required field 'type'; add it",
         "facts/mini.yaml:14:14: unknown id 'ebrahim-raisy'; define it in this file, in "
-        "data/reference, or as a concept of the ontology",
+        "data/reference, or as a concept of the ontology (did you mean 'ebrahim-raisi'?)",
     ]
 
 
@@ -248,14 +248,15 @@ def test_an_unknown_id_is_still_reported_beside_a_fact_without_a_type(tmp_path: 
                  id="bad-country-name: the entity stays known"),
     pytest.param(replace("  - id: iran\n    type: State\n", "  - id: iran\n    type: Statee\n"),
                  ["reference/states.yaml:5:11: unknown type 'Statee'; use a class of the "
-                  "ontology"],
+                  "ontology (did you mean 'State'?)"],
                  id="no-valid-type: not reported where it is named"),
     pytest.param(replace("  - id: iran\n", "  - id: [iran\n"),
                  ["reference/states.yaml:5:9: YAML syntax error: did not find expected ',' or "
                   "']'; fix the syntax"], id="unreadable-file: its ids may be defined there"),
     pytest.param(replace("entities:\n", "entitties:\n"),
                  ["reference/states.yaml:3: unknown field 'entitties' in the top level; check "
-                  "the spelling (fields are ontology property names)",
+                  "the spelling (fields are ontology property names) (did you mean "
+                  "'entities'?)",
                   "reference/states.yaml:3:1: missing 'entities:' list; add it"],
                  id="no-entities-list: its ids may be defined there"),
     pytest.param(replace("entities:\n", "entities: all of them\nstates:\n"),
@@ -306,7 +307,7 @@ def test_a_bad_publication_date_does_not_hide_the_facts_problems(tmp_path: Path)
         "facts/mini.yaml:4:14: malformed date: '2022-13-15' is not a valid date "
         "(month 13 is not 1 to 12)",
         "facts/mini.yaml:9:13: unknown id 'irann'; define it in this file, in data/reference, "
-        "or as a concept of the ontology",
+        "or as a concept of the ontology (did you mean 'iran'?)",
     ]
 
 
@@ -608,3 +609,50 @@ def test_an_id_yaml_reads_as_a_number_keeps_its_written_form(
         return
     (article,) = load_corpus(data, load_schema(resources.ontology_path())).articles
     assert written in [record.id for record in article.records]
+
+
+def test_an_ontology_syntax_error_is_placed_at_its_line_and_column(tmp_path: Path) -> None:
+    """Not at a made-up line 1: the parser's position, and its words on one line."""
+    ontology = tmp_path / "broken.ttl"
+    ontology.write_text("@prefix skg: <urn:skg#> .\n\nskg:a skg:b .\n", encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        load_schema(ontology)
+    [problem] = caught.value.problems
+    assert str(problem.location) == f"{ontology}:3:13"
+    assert problem.message.startswith("ontology syntax error: ")
+    assert problem.message.endswith("; fix the file there")
+    assert "\n" not in problem.message and "Parser error" not in problem.message
+
+
+CONTENT = ("    content:\n      - subject: iran\n        predicate: doesNotRecognise\n"
+           "        object: us-sanctions-on-iran\n")
+
+
+@pytest.mark.parametrize(("edit", "expected"), [
+    pytest.param(replace("    target: iran\n", "    target: irn\n"),
+                 "facts/mini.yaml:9:13: unknown id 'irn'; define it in this file, in "
+                 "data/reference, or as a concept of the ontology (did you mean 'iran'?)",
+                 id="id"),
+    pytest.param(replace("    type: Sanction\n", "    type: sanction\n"),
+                 "facts/mini.yaml:7:11: unknown type 'sanction'; use a class of the ontology "
+                 "(did you mean 'Sanction'?)", id="type"),
+    pytest.param(replace("    imposer: united-states\n", "    imposr: united-states\n"),
+                 "facts/mini.yaml:8: unknown field 'imposr' in an item of 'facts'; check the "
+                 "spelling (fields are ontology property names) (did you mean 'imposer'?)",
+                 id="field"),
+    pytest.param(replace("predicate: doesNotRecognise", "predicate: doesNotRecognize"),
+                 "facts/mini.yaml:18:20: unknown predicate 'doesNotRecognize'; use an object "
+                 "property of the ontology (did you mean 'doesNotRecognise'?)", id="predicate"),
+])
+def test_a_misspelt_name_gets_the_closest_known_one(
+    tmp_path: Path, edit: Callable[[str], str], expected: str
+) -> None:
+    text = MINI.replace("    speaker: ebrahim-raisi\n",
+                        "    speaker: ebrahim-raisi\n" + CONTENT)
+    assert problems_of(make_data(tmp_path, edit(text))) == [expected]
+
+
+def test_a_name_close_to_none_gets_no_suggestion(tmp_path: Path) -> None:
+    data = make_data(tmp_path, replace("    target: iran\n", "    target: atlantis\n")(MINI))
+    [problem] = problems_of(data)
+    assert problem.endswith("or as a concept of the ontology")

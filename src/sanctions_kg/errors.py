@@ -8,6 +8,7 @@ which has no line) and says what to do. The CLI prints ``str(error)`` on one lin
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +25,15 @@ class Location:
         if self.column is None:
             return f"{self.file}:{self.line}"
         return f"{self.file}:{self.line}:{self.column}"
+
+
+def did_you_mean(word: str, known: Iterable[str], quote: str = "'") -> str:
+    """`` (did you mean 'x'?)`` for the known name closest to a misspelt ``word``, or ``''``
+    when none is close (difflib's ratio of at least 0.6, the ratio it proposes)."""
+    import difflib
+
+    close = difflib.get_close_matches(word, list(known), n=1, cutoff=0.6)
+    return f" (did you mean {quote}{close[0]}{quote}?)" if close else ""
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from functools import cached_property
 from pathlib import Path, PurePosixPath
 
 from .dates import DateSpec, PartialDate, resolve
-from .errors import InputError, Location, Problem
+from .errors import InputError, Location, Problem, did_you_mean
 from .records import (
     Article,
     ArticleMeta,
@@ -480,7 +480,8 @@ def _contents(
         if predicate is not None and predicate not in schema.object_properties:
             problems.add(
                 mapping["predicate"].location,
-                f"unknown predicate '{predicate}'; use an object property of the ontology",
+                f"unknown predicate '{predicate}'; use an object property of the ontology"
+                + did_you_mean(predicate, schema.object_properties),
             )
             continue
         fields = _fields(mapping, CONTENT_KEYS, schema, problems, published=published, text=text)
@@ -534,7 +535,8 @@ def _check_references(
             problems.add(
                 ref.location,
                 f"unknown id '{ref.id}'; define it in this file, in data/reference, "
-                "or as a concept of the ontology",
+                "or as a concept of the ontology"
+                + did_you_mean(ref.id, [*index, *entities, *schema.concepts]),
             )
 
     for record in records:
@@ -588,7 +590,8 @@ def _id_and_type(
     if type_ is not None and type_ not in schema.classes:
         problems.add(
             mapping["type"].location if "type" in mapping else node.location,
-            f"unknown type '{type_}'; use a class of the ontology",
+            f"unknown type '{type_}'; use a class of the ontology"
+            + did_you_mean(type_, schema.classes),
         )
         type_ = None
     if ident is not None and type_ is None:
@@ -869,7 +872,8 @@ def _expect_map(
         if key not in allowed:
             problems.add(node.key_locations.get(key, node.location),
                          f"unknown field '{key}' in {what}; check the spelling "
-                         "(fields are ontology property names)")
+                         "(fields are ontology property names)"
+                         + did_you_mean(str(key), allowed))
     return {key: value for key, value in node.value.items() if key in allowed}
 
 

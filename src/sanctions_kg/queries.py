@@ -54,6 +54,7 @@ from .errors import (
     QueryError,
     RemoteError,
     UsageError,
+    did_you_mean,
     shown,
     time_limit,
 )
@@ -992,8 +993,6 @@ def _unknown_form(query: Query, offset: int) -> QueryError | None:
     """The error for a query whose first word (past PREFIX and BASE) is no query form, where the
     parser fails after it: the parser places it further on ("SELEC ?s WHERE …" gave column 10,
     "expected CONSTRUCT")."""
-    import difflib
-
     keyword = _shape(query.text).keyword
     if keyword is None or keyword.kind != "word" or keyword.start >= offset:
         return None
@@ -1002,8 +1001,8 @@ def _unknown_form(query: Query, offset: int) -> QueryError | None:
     if word in forms or word in UPDATE_KEYWORDS:
         return None
     where = _location(query, keyword.start)
-    close = difflib.get_close_matches(word, forms, n=1, cutoff=0.6)
-    advice = f"did you mean {close[0]}?" if close else "fix the query"
+    close = did_you_mean(word, forms, quote="")
+    advice = close.strip(" ()") if close else "fix the query"
     return QueryError(f"{where}: SPARQL syntax error: a query starts with SELECT, CONSTRUCT, "
                       f"ASK or DESCRIBE, not '{printable(keyword.text)}'; {advice}")
 

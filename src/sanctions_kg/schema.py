@@ -60,7 +60,9 @@ def load_schema(path: Path) -> Schema:
         with rdf_input(path) as handle:
             triples = list(ox.parse(handle, format=ox.RdfFormat.TURTLE))
     except SyntaxError as error:
-        raise InputError(Problem(Location(path, 1), f"ontology syntax error: {error}")) from None
+        from .shacl import syntax_problem  # the parser's line and column, and its words
+
+        raise InputError(syntax_problem(path, error, "ontology")) from None
     except OSError as error:
         reason = error.strerror or error
         raise InputError(Problem(Location(path, 1), f"cannot read the ontology: {reason}")) \

@@ -62,9 +62,10 @@ def rdf_format(path: Path) -> ox.RdfFormat:
     return getattr(ox.RdfFormat, name)  # type: ignore[no-any-return]
 
 
-def syntax_problem(path: Path, error: SyntaxError) -> Problem:
-    """The problem of a pyoxigraph syntax error, at its line and column, on one line (the
-    RDF/XML parser quotes the text it met, new lines and all)."""
+def syntax_problem(path: Path, error: SyntaxError, what: str = "RDF") -> Problem:
+    """The problem of a pyoxigraph syntax error in ``path`` (``what``: the kind of file the
+    message names), at its line and column, on one line (the RDF/XML parser quotes the text it
+    met, new lines and all)."""
     reason = re.sub(r"^Parser error (at|between) [^:]*: ", "", str(error.msg or error))
     reason = " ".join(reason.split())
     if "LoadDocumentCallback" in reason:  # pyoxigraph's words for a remote JSON-LD context
@@ -72,7 +73,7 @@ def syntax_problem(path: Path, error: SyntaxError) -> Problem:
                   "no network); put the context in the file")
     if len(reason) > 160:
         reason = reason[:159].rstrip() + "…"
-    message = f"RDF syntax error: {reason.rstrip('.')}; fix the file there"
+    message = f"{what} syntax error: {reason.rstrip('.')}; fix the file there"
     if _FORMATS.get(path.suffix.lower()) == "RDF_XML" and not _starts_like_xml(path):
         message += f" (it does not start as XML does: if it is Turtle, name it {path.stem}.ttl)"
     if error.lineno is None:  # the RDF/XML and JSON-LD parsers give no position: none is made up
