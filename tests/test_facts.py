@@ -12,7 +12,7 @@ import pytest
 from conftest import DATA, SEED_TEXT, run_cli
 from sanctions_kg import resources
 from sanctions_kg.dates import PartialDate
-from sanctions_kg.errors import InputError
+from sanctions_kg.errors import InputError, did_you_mean
 from sanctions_kg.facts import load_corpus
 from sanctions_kg.mapper import entity_iri, fact_iri
 from sanctions_kg.records import Ref, Section
@@ -656,3 +656,9 @@ def test_a_name_close_to_none_gets_no_suggestion(tmp_path: Path) -> None:
     data = make_data(tmp_path, replace("    target: iran\n", "    target: atlantis\n")(MINI))
     [problem] = problems_of(data)
     assert problem.endswith("or as a concept of the ontology")
+
+
+def test_a_far_fetched_name_is_not_proposed() -> None:
+    """'lian' is 0.75 like 'iran' by difflib's ratio: proposing it would invite a wrong id."""
+    assert did_you_mean("iran", ["lian", "iran-state"]) == ""
+    assert did_you_mean("irn", ["lian", "iran"]) == " (did you mean 'iran'?)"

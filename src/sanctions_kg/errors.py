@@ -29,10 +29,10 @@ class Location:
 
 def did_you_mean(word: str, known: Iterable[str], quote: str = "'") -> str:
     """`` (did you mean 'x'?)`` for the known name closest to a misspelt ``word``, or ``''``
-    when none is close (difflib's ratio of at least 0.6, the ratio it proposes)."""
+    when none is close (difflib's ratio of at least 0.8: a far-fetched suggestion misleads)."""
     import difflib
 
-    close = difflib.get_close_matches(word, list(known), n=1, cutoff=0.6)
+    close = difflib.get_close_matches(word, list(known), n=1, cutoff=0.8)
     return f" (did you mean {quote}{close[0]}{quote}?)" if close else ""
 
 

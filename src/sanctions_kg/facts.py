@@ -519,6 +519,13 @@ def _check_references(
     ``unknown`` says every reference file could be read.
     """
 
+    suggestions: dict[str, str] = {}  # a renamed id is referenced many times: look once
+
+    def suggestion(ident: str) -> str:
+        if ident not in suggestions:
+            suggestions[ident] = did_you_mean(ident, [*index, *entities, *schema.concepts])
+        return suggestions[ident]
+
     def check(ref: Ref) -> None:
         fact, entity = index.get(ref.id), entities.get(ref.id)
         if fact is not None and entity is not None:
@@ -536,7 +543,7 @@ def _check_references(
                 ref.location,
                 f"unknown id '{ref.id}'; define it in this file, in data/reference, "
                 "or as a concept of the ontology"
-                + did_you_mean(ref.id, [*index, *entities, *schema.concepts]),
+                + suggestion(ref.id),
             )
 
     for record in records:
