@@ -249,6 +249,23 @@ def _timed(run: Callable[[], Any], reps: int, budget: float) -> tuple[float, int
     return median(times), rows, len(times)
 
 
+def compile_package() -> None:
+    """Write the bytecode of sanctions_kg's modules that lack a current one, as installing a
+    package does.
+
+    The CLI's start is timed, and an editable install run where PYTHONDONTWRITEBYTECODE is set
+    (or from a read-only folder) never writes its bytecode: each start would then compile every
+    module edited since the bytecode was last written, which is not the start a user gets
+    (with every module edited, the query command took 2.26× the import floor, and 1.93× once
+    compiled).
+    """
+    import compileall
+
+    import sanctions_kg
+
+    compileall.compile_dir(Path(sanctions_kg.__file__).parent, quiet=1)
+
+
 def warm_page_cache(folder: Path) -> int:
     """Read every file under ``folder`` once; the bytes read.
 
@@ -1223,6 +1240,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     work = Path(tempfile.mkdtemp(prefix="sanctions-kg-bench-work-"))
     from sanctions_kg import resources
 
+    compile_package()
     shapes = merged_shapes(resources.shapes_dir(), work / "shapes.ttl")
     settings = Settings(quick=options.quick, seed=options.seed, cli=BIN / "sanctions-kg",
                         oxigraph=BIN / "oxigraph", pyshacl=BIN / "pyshacl", shapes=shapes,

@@ -287,3 +287,22 @@ def test_the_query_figures_record_the_rows_each_query_returned(tmp_path: Any,
     figures = runner._queries(10, settings, Spawner(), tmp_path, tmp_path, tmp_path, tmp_path, [])
     assert figures["query_p50_ms"] == {"office-holders": 250.0, "sanctions-on-iran": 1.5}
     assert figures["query_rows"] == {"office-holders": None, "sanctions-on-iran": 12}
+
+
+def test_the_package_is_compiled_before_its_start_is_timed() -> None:
+    """A module whose bytecode is missing or older than its source has it written again."""
+    import importlib.util
+    import os
+    from pathlib import Path
+
+    import sanctions_kg.severity as module
+
+    source = Path(module.__file__)
+    compiled = Path(importlib.util.cache_from_source(str(source)))
+    compiled.unlink(missing_ok=True)
+    runner.compile_package()
+    assert compiled.is_file()
+    written = compiled.stat().st_mtime
+    os.utime(source)  # the source edited since: the bytecode is stale
+    runner.compile_package()
+    assert compiled.stat().st_mtime >= source.stat().st_mtime >= written
