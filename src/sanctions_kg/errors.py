@@ -27,13 +27,19 @@ class Location:
         return f"{self.file}:{self.line}:{self.column}"
 
 
-def did_you_mean(word: str, known: Iterable[str], quote: str = "'") -> str:
-    """`` (did you mean 'x'?)`` for the known name closest to a misspelt ``word``, or ``''``
-    when none is close (difflib's ratio of at least 0.8: a far-fetched suggestion misleads)."""
+def closest(word: str, known: Iterable[str]) -> str | None:
+    """The known name closest to a misspelt ``word``, or None when none is close (difflib's
+    ratio of at least 0.8: a far-fetched suggestion misleads)."""
     import difflib
 
     close = difflib.get_close_matches(word, list(known), n=1, cutoff=0.8)
-    return f" (did you mean {quote}{close[0]}{quote}?)" if close else ""
+    return close[0] if close else None
+
+
+def did_you_mean(word: str, known: Iterable[str]) -> str:
+    """`` (did you mean 'x'?)`` for the known name closest to ``word``, or ``''``."""
+    close = closest(word, known)
+    return f" (did you mean '{close}'?)" if close else ""
 
 
 @dataclass(frozen=True)

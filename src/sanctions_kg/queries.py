@@ -54,7 +54,7 @@ from .errors import (
     QueryError,
     RemoteError,
     UsageError,
-    did_you_mean,
+    closest,
     shown,
     time_limit,
 )
@@ -1001,8 +1001,8 @@ def _unknown_form(query: Query, offset: int) -> QueryError | None:
     if word in forms or word in UPDATE_KEYWORDS:
         return None
     where = _location(query, keyword.start)
-    close = did_you_mean(word, forms, quote="")
-    advice = close.strip(" ()") if close else "fix the query"
+    close = closest(word, forms)
+    advice = f"did you mean {close}?" if close else "fix the query"
     return QueryError(f"{where}: SPARQL syntax error: a query starts with SELECT, CONSTRUCT, "
                       f"ASK or DESCRIBE, not '{printable(keyword.text)}'; {advice}")
 
