@@ -252,6 +252,10 @@ INPUT_CASES: dict[str, InputCase] = {
     "error: <file>:<line>: unknown field '<key>' in <what>; check the spelling (fields are "
     "ontology property names)":
         InputCase("unknown-field", with_field("targett: x")),
+    "error: <file>:<line>: unknown field '<key>' in <what>; check the spelling (it takes "
+    "<keys>)":
+        InputCase("unknown-fixed-field", edit("  published: 2022-09-15\n",
+                                              "  published: 2022-09-15\n  titel: Mini\n")),
     "error: <file>:<line>: '<key>' is not a field of <type> (the ontology gives it to "
     "<classes>); remove it, or give the record a type that has it":
         InputCase("field-of-another-class", with_field("party: [iran, russia]")),

@@ -255,14 +255,13 @@ def test_an_unknown_id_is_still_reported_beside_a_fact_without_a_type(tmp_path: 
                   "']'; fix the syntax"], id="unreadable-file: its ids may be defined there"),
     pytest.param(replace("entities:\n", "entitties:\n"),
                  ["reference/states.yaml:3: unknown field 'entitties' in the top level; check "
-                  "the spelling (fields are ontology property names) (did you mean "
-                  "'entities'?)",
+                  "the spelling (it takes 'entities') (did you mean 'entities'?)",
                   "reference/states.yaml:3:1: missing 'entities:' list; add it"],
                  id="no-entities-list: its ids may be defined there"),
     pytest.param(replace("entities:\n", "entities: all of them\nstates:\n"),
                  ["reference/states.yaml:3:11: 'entities' must be a list",
                   "reference/states.yaml:4: unknown field 'states' in the top level; check the "
-                  "spelling (fields are ontology property names)"],
+                  "spelling (it takes 'entities')"],
                  id="entities-not-a-list: its ids may be under another key"),
     pytest.param(lambda text: "entities:\n  iran:\n    type: State\n",
                  ["reference/states.yaml:2:3: 'entities' must be a list"],
@@ -640,6 +639,10 @@ CONTENT = ("    content:\n      - subject: iran\n        predicate: doesNotRecog
                  "facts/mini.yaml:8: unknown field 'imposr' in an item of 'facts'; check the "
                  "spelling (fields are ontology property names) (did you mean 'imposer'?)",
                  id="field"),
+    pytest.param(replace("  published: 2022-09-15\n", "  published: 2022-09-15\n  titel: Mini\n"),
+                 "facts/mini.yaml:5: unknown field 'titel' in 'article'; check the spelling (it "
+                 "takes 'author', 'id', 'language', 'license', 'published', 'publisher', 'text', "
+                 "'title', 'url') (did you mean 'title'?)", id="fixed-field"),
     pytest.param(replace("predicate: doesNotRecognise", "predicate: doesNotRecognize"),
                  "facts/mini.yaml:18:20: unknown predicate 'doesNotRecognize'; use an object "
                  "property of the ontology (did you mean 'doesNotRecognise'?)", id="predicate"),

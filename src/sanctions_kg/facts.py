@@ -218,7 +218,7 @@ def _load_entity(
     node: Node, schema: Schema, problems: _Problems, unusable: set[str]
 ) -> Record | None:
     allowed = ENTITY_RESERVED | set(schema.object_properties) | set(schema.datatype_ranges)
-    mapping = _expect_map(node, problems, "an entity", allowed)
+    mapping = _expect_map(node, problems, "an entity", allowed, properties=True)
     if not mapping and not node.is_map:
         return None
     ident, type_ = _id_and_type(node, mapping, schema, problems, unusable, default_type=None)
@@ -426,7 +426,7 @@ def _load_fact(
     unusable: set[str],
 ) -> Record | None:
     allowed = FACT_RESERVED | set(schema.object_properties) | set(schema.datatype_ranges)
-    mapping = _expect_map(node, problems, f"an item of '{section.value}'", allowed)
+    mapping = _expect_map(node, problems, f"an item of '{section.value}'", allowed, properties=True)
     if not node.is_map:
         return None
     default_type = "Claim" if section is Section.CLAIM and "Claim" in schema.classes else None
@@ -468,7 +468,7 @@ def _contents(
     contents: list[Content] = []
     allowed = CONTENT_KEYS | set(schema.object_properties) | set(schema.datatype_ranges)
     for item in _items(node):
-        mapping = _expect_map(item, problems, "a content item", allowed)
+        mapping = _expect_map(item, problems, "a content item", allowed, properties=True)
         if not item.is_map:
             continue
         parts: dict[str, str] = {}
@@ -870,16 +870,20 @@ def locate_quote(
 
 
 def _expect_map(
-    node: Node, problems: _Problems, what: str, allowed: set[str]
+    node: Node, problems: _Problems, what: str, allowed: set[str], *, properties: bool = False
 ) -> dict[str, Node]:
+    """The mapping's known fields; a problem for each other key. ``properties`` says that the
+    mapping takes ontology properties besides its own keys (a record or a content item), so
+    that an unknown field is explained by them; a mapping with fixed keys lists its keys."""
     if not isinstance(node.value, dict):
         problems.add(node.location, f"{what} must be a mapping of keys to values")
         return {}
+    hint = ("fields are ontology property names" if properties
+            else f"it takes {', '.join(repr(key) for key in sorted(allowed))}")
     for key in node.value:
         if key not in allowed:
             problems.add(node.key_locations.get(key, node.location),
-                         f"unknown field '{key}' in {what}; check the spelling "
-                         "(fields are ontology property names)"
+                         f"unknown field '{key}' in {what}; check the spelling ({hint})"
                          + did_you_mean(str(key), allowed))
     return {key: value for key, value in node.value.items() if key in allowed}
 
