@@ -256,6 +256,29 @@ def test_a_data_folder_without_facts_files(tmp_path: Path, data_copy: Path) -> N
     )
 
 
+def test_a_problem_met_all_over_the_corpus_is_listed_at_three_places_and_counted(
+        tmp_path: Path, data_copy: Path) -> None:
+    states = data_copy / "reference" / "states.yaml"
+    states.write_text(states.read_text().replace("  - id: iran\n", "  - id: iran-state\n"))
+    facts = next((data_copy / "facts").iterdir())
+    lines = facts.read_text().splitlines()
+    used = [number for number, line in enumerate(lines, 1)
+            if re.search(r"(?<![\w-])iran(?![\w-])", line) and not line.lstrip().startswith("#")]
+    result = run_cli("build", "--data", data_copy, "--out", tmp_path / "out",
+                     "--store", tmp_path / "store")
+    assert result.code == 2
+    message = ("unknown id 'iran'; define it in this file, in data/reference, or as a concept of "
+               "the ontology")
+    shown = result.stderr.splitlines()
+    assert len(used) > 5
+    assert [line.split(":")[2] for line in shown] == [str(number) for number in used[:4]]
+    assert all(line.startswith(f"error: {facts}:") and message in line for line in shown)
+    last = re.escape(f"{facts}:{used[-1]}:")
+    assert re.search(rf" \(and {len(used) - 4} more places with the same problem, the last at "
+                     rf"{last}\d+\)$", shown[-1]), shown[-1]
+    assert not (tmp_path / "out").exists() and not (tmp_path / "store").exists()
+
+
 def test_usage_error_exits_2(tmp_path: Path) -> None:
     result = run_cli("build", "--no-such-option")
     assert result.code == 2

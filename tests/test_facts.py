@@ -12,7 +12,7 @@ import pytest
 from conftest import DATA, SEED_TEXT, run_cli
 from sanctions_kg import resources
 from sanctions_kg.dates import PartialDate
-from sanctions_kg.errors import InputError, did_you_mean
+from sanctions_kg.errors import InputError, Location, Problem, did_you_mean
 from sanctions_kg.facts import load_corpus
 from sanctions_kg.mapper import entity_iri, fact_iri
 from sanctions_kg.records import Ref, Section
@@ -665,3 +665,28 @@ def test_a_far_fetched_name_is_not_proposed() -> None:
     """'lian' is 0.75 like 'iran' by difflib's ratio: proposing it would invite a wrong id."""
     assert did_you_mean("iran", ["lian", "iran-state"]) == ""
     assert did_you_mean("irn", ["lian", "iran"]) == " (did you mean 'iran'?)"
+
+
+@pytest.mark.parametrize("places", [1, 4, 5, 1_203])
+def test_an_input_error_lists_a_repeated_message_at_three_places_and_counts_the_rest(
+        places: int) -> None:
+    repeated = [Problem(Location(Path(f"f{n // 100}.yaml"), n % 100 + 1, 3), "unknown id 'x'")
+                for n in range(places)]
+    other = Problem(Location(Path("f0.yaml"), 2, 1), "unknown id 'y'")
+    error = InputError([*repeated, other])
+    assert error.problems[0] == repeated[0] and len(error.problems) == places + 1
+    lines = str(error).splitlines()
+    if places <= 4:
+        assert len(lines) == places + 1
+        assert not any("more place" in line for line in lines)
+    else:
+        more = places - 4
+        word = "place" if more == 1 else "places"
+        assert lines == [
+            "f0.yaml:1:3: unknown id 'x'",
+            "f0.yaml:2:1: unknown id 'y'",
+            "f0.yaml:2:3: unknown id 'x'",
+            "f0.yaml:3:3: unknown id 'x'",
+            f"f0.yaml:4:3: unknown id 'x' (and {more:,} more {word} with the same problem, the "
+            f"last at {repeated[-1].location})",
+        ]

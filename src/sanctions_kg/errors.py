@@ -70,7 +70,7 @@ class InputError(SanctionsKGError):
             [] if isinstance(problems, str) else _in_reading_order(problems)
         )
         super().__init__(problems if isinstance(problems, str)
-                         else "\n".join(str(p) for p in self.problems))
+                         else "\n".join(_listed(self.problems)))
 
 
 def shown(path: Path) -> Path:
@@ -79,6 +79,34 @@ def shown(path: Path) -> Path:
         return path.resolve().relative_to(Path.cwd().resolve())
     except ValueError:
         return path
+
+
+#: How many places one message is listed at before the others are counted on one line.
+LISTED_PLACES = 3
+
+
+def _listed(problems: list[Problem]) -> list[str]:
+    """The lines that report the problems: one per problem, except that a message met at more
+    than ``LISTED_PLACES + 1`` places (a renamed id that the whole corpus references) is listed
+    at its first places, and its next line counts the rest and names the last of them. The
+    error's ``problems`` keep every place."""
+    counts: dict[str, int] = {}
+    last: dict[str, Problem] = {}
+    for problem in problems:
+        counts[problem.message] = counts.get(problem.message, 0) + 1
+        last[problem.message] = problem
+    lines: list[str] = []
+    seen: dict[str, int] = {}
+    for problem in problems:
+        count = counts[problem.message]
+        shown_before = seen[problem.message] = seen.get(problem.message, 0) + 1
+        if count <= LISTED_PLACES + 1 or shown_before <= LISTED_PLACES:
+            lines.append(str(problem))
+        elif shown_before == LISTED_PLACES + 1:
+            more = count - shown_before
+            lines.append(f"{problem} (and {more:,} more place{'s' if more > 1 else ''} with "
+                         f"the same problem, the last at {last[problem.message].location})")
+    return lines
 
 
 def _in_reading_order(problems: list[Problem]) -> list[Problem]:
