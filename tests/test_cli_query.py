@@ -302,8 +302,8 @@ def test_named_query_on_an_endpoint_answers_as_on_the_store(
 
 def test_syntax_error_in_the_argument_names_query(seed_build: Built) -> None:
     code, _, err = query(seed_build, 'SELECT * WHERE { ?s ?p "é" . ]')
-    assert (code, err) == (2, "error: <query>:1:30: SPARQL syntax error: expected [_]; "
-                              "fix the query\n")
+    assert (code, err) == (2, "error: <query>:1:31: SPARQL syntax error: something is missing "
+                              "or misplaced here; fix the query\n")
 
 
 def test_missing_store_is_reported_and_not_created(tmp_path: Path) -> None:

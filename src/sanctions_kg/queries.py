@@ -955,22 +955,21 @@ def syntax_error(query: Query, message: str) -> QueryError:
     if not match:
         return QueryError(f"{query.source}: SPARQL syntax error: {one_line(message)}; "
                           "fix the query")
-    line, byte_column, detail = int(match[1]), int(match[2]), match[3]
+    # pyoxigraph counts the column in characters (code points), not bytes.
+    line, column, detail = int(match[1]), max(int(match[2]), 1), match[3]
     lines = query.text.split("\n")
-    text_line = lines[line - 1] if 0 < line <= len(lines) else ""
-    encoded = text_line.encode("utf-8")
-    column = len(encoded[: max(byte_column - 1, 0)].decode("utf-8", errors="ignore")) + 1
-    if "Prefix not found" in detail:
-        name = _prefixed_name_before(text_line, column - 1)
-        if name is not None:
-            known = ", ".join(sorted(PREFIXES))
-            where = Location(Path(query.source), line, name.start + 1)
-            prefix = name.text.partition(":")[0]
-            return QueryError(
-                f"{where}: SPARQL syntax error: undeclared prefix '{prefix}:' in {name.text}; "
-                f"declare it with PREFIX or use a predeclared one ({known})"
-            )
     offset = sum(len(text) + 1 for text in lines[: line - 1]) + column - 1
+    undeclared = _undeclared_prefix(query, offset)
+    if undeclared is not None:
+        # The parser often names something else where a prefix is undeclared ("expected
+        # OPTIONAL" after `; foo:p`): the first undeclared prefix up to the error is the cause.
+        known = ", ".join(sorted(PREFIXES))
+        prefix = undeclared.text.partition(":")[0]
+        return QueryError(
+            f"{_location(query, undeclared.start)}: SPARQL syntax error: undeclared prefix "
+            f"'{prefix}:' in {undeclared.text}; declare it with PREFIX or use a predeclared one "
+            f"({known})"
+        )
     unknown_form = _unknown_form(query, offset)
     if unknown_form is not None:
         return unknown_form
@@ -1014,11 +1013,36 @@ _SENTENCE = re.compile(r"(?:^expected(?: one of)? |, )([A-Z][a-z]+(?: [^,\"'\[\]
 
 def _stated(detail: str) -> str:
     """The parser's sentence from a list of expected tokens, where it has one: the list itself
-    ("$", "(", IF, TZ, character classes…) says nothing a reader can act on."""
+    ("$", "(", IF, TZ, character classes…) says nothing a reader can act on. Without one, the
+    list in a reader's words (``_readable``)."""
     if not detail.startswith("expected"):
         return detail
     sentences = [match.group(1).strip() for match in _SENTENCE.finditer(detail)]
-    return "; ".join(sentences) if sentences else detail
+    return "; ".join(sentences) if sentences else _readable(detail)
+
+
+#: Items of the parser's "expected" lists that are its own notation, not SPARQL a reader would
+#: write there: the character class of a blank node label's first letter, SPARQL 1.2
+#: annotation and reifier syntax, and the parser's word for a token it does not name.
+_NOTATION = frozenset({"[_]", '"{|"', '"|}"', '"~"', "<unreported>"})
+_DIGITS = "['0'..='9']"
+
+
+def _readable(detail: str) -> str:
+    """An "expected …" list with the parser's notation left out and a digit class called a
+    number ("expected one of HAVING, OFFSET, ['0'..='9']" gives "expected one of HAVING,
+    OFFSET, a number"); "something is missing or misplaced here" when nothing is left."""
+    listed = detail.removeprefix("expected").removeprefix(" one of").strip()
+    if "\n" in listed or not listed:
+        return detail
+    items: list[str] = []
+    for item in listed.split(", "):
+        item = "a number" if item == _DIGITS else item
+        if item not in _NOTATION and item not in items:
+            items.append(item)
+    if not items:
+        return "something is missing or misplaced here"
+    return f"expected {items[0]}" if len(items) == 1 else f"expected one of {', '.join(items)}"
 
 
 _PART = re.compile(r"[?$]?[^\s(){}\[\];,.]+")
@@ -1053,10 +1077,17 @@ def _failing_part(text: str) -> int | None:
     return None
 
 
-def _prefixed_name_before(line: str, end: int) -> _Token | None:
-    """The last prefixed name that starts before ``end`` on a line."""
-    names = [t for t in _tokens(line[:end]) if t.kind == "word" and ":" in t.text]
-    return names[-1] if names else None
+def _undeclared_prefix(query: Query, offset: int) -> _Token | None:
+    """The first prefixed name up to ``offset`` whose prefix is neither declared in the query
+    nor predeclared (``_:`` starts a blank node label, not a prefixed name)."""
+    shape = _shape(query.text)
+    known = shape.declared | set(PREFIXES) | {"_"}
+    for token in shape.tokens:
+        if token.start > offset:
+            return None
+        if token.kind == "word" and ":" in token.text and token.text.partition(":")[0] not in known:
+            return token
+    return None
 
 
 def one_line(detail: str, limit: int = 160) -> str:
