@@ -240,6 +240,13 @@ INPUT_CASES: dict[str, InputCase] = {
         InputCase("deep", MINI + "deep: " + "[" * 70 + "]" * 70 + "\n"),
     f"error: {LOC}: YAML syntax error: <problem>; fix the syntax":
         InputCase("yaml-syntax", edit("    target: iran\n", "    target: [iran\n")),
+    f"error: {LOC}: YAML syntax error: the quoted value that starts here is never closed; add "
+    "its closing quote":
+        InputCase("yaml-quote-never-closed", MINI + 'notes: "unfinished\n'),
+    f"error: {LOC}: YAML syntax error: the quoted value that starts here runs on to line <line>, "
+    "where the parser fails (<problem>); add its closing quote if it is missing":
+        InputCase("yaml-quote-closed-later", edit('    speaker: ebrahim-raisi\n',
+                                                  '    speaker: "ebrahim-raisi\n')),
     f"error: {LOC}: unsupported YAML tag '<tag>'; remove it (facts and reference files hold "
     "plain values only)":
         InputCase("tag", edit("    target: iran\n", "    target: !custom iran\n")),

@@ -90,8 +90,35 @@ BAD_INPUT = [
     (
         "yaml-syntax",
         replace("    target: iran\n", "    target: [iran\n"),
-        "facts/mini.yaml:10:14: YAML syntax error: did not find expected ',' or ']'; "
-        "fix the syntax",
+        "facts/mini.yaml:9:13: YAML syntax error: the '[' here is never closed (did not find "
+        "expected ',' or ']' by line 10, column 14); fix the syntax",
+    ),
+    (
+        "yaml-unclosed-flow-mapping",
+        replace("startDate: {expression: since 2018}", "startDate: {expression: since 2018"),
+        "facts/mini.yaml:10:16: YAML syntax error: the '{' here is never closed (did not find "
+        "expected ',' or '}' by line 11, column 13); fix the syntax",
+    ),
+    (
+        "yaml-missing-colon",
+        replace("    type: Sanction\n", "    type Sanction\n"),
+        "facts/mini.yaml:7:5: YAML syntax error: could not find expected ':' after the key that "
+        "starts here (looked up to line 8, column 5); fix the syntax",
+    ),
+    (
+        "yaml-quote-closed-by-a-later-one",
+        replace('      - "slapped crippling sanctions on the country"\n',
+                '      - "slapped crippling sanctions on the country\n'),
+        "facts/mini.yaml:12:9: YAML syntax error: the quoted value that starts here runs on to "
+        "line 17, where the parser fails (did not find expected '-' indicator); add its closing "
+        "quote if it is missing",
+    ),
+    (
+        "yaml-quote-never-closed",
+        replace('Tehran will never recognize the sanctions against Russia"',
+                "Tehran will never recognize the sanctions against Russia"),
+        "facts/mini.yaml:17:12: YAML syntax error: the quoted value that starts here is never "
+        "closed; add its closing quote",
     ),
     (
         "unknown-field",
@@ -251,8 +278,9 @@ def test_an_unknown_id_is_still_reported_beside_a_fact_without_a_type(tmp_path: 
                   "ontology (did you mean 'State'?)"],
                  id="no-valid-type: not reported where it is named"),
     pytest.param(replace("  - id: iran\n", "  - id: [iran\n"),
-                 ["reference/states.yaml:5:9: YAML syntax error: did not find expected ',' or "
-                  "']'; fix the syntax"], id="unreadable-file: its ids may be defined there"),
+                 ["reference/states.yaml:4:9: YAML syntax error: the '[' here is never closed "
+                  "(did not find expected ',' or ']' by line 5, column 9); fix the syntax"],
+                 id="unreadable-file: its ids may be defined there"),
     pytest.param(replace("entities:\n", "entitties:\n"),
                  ["reference/states.yaml:3: unknown field 'entitties' in the top level; check "
                   "the spelling (it takes 'entities') (did you mean 'entities'?)",

@@ -11,9 +11,12 @@ import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from .errors import InputError, Location, Problem
+
+if TYPE_CHECKING:
+    from yaml import Mark, MarkedYAMLError
 
 #: The UTF-8 byte order mark some editors put at the start of a file.
 BYTE_ORDER_MARK = b"\xef\xbb\xbf"
@@ -173,13 +176,7 @@ def load_yaml(path: Path, *, display: Path | None = None) -> Node:
             Problem(Location(shown, 1), "the YAML is nested too deeply; flatten it")
         ) from None
     except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        line = mark.line + 1 if mark else 1
-        column = mark.column + 1 if mark else None
-        what = error.problem or "invalid YAML"
-        raise InputError(
-            Problem(Location(shown, line, column), f"YAML syntax error: {what}; fix the syntax")
-        ) from None
+        raise InputError(_yaml_syntax_problem(text, shown, error)) from None
     except yaml.YAMLError as error:
         what = " ".join(str(error).split())  # one line: the CLI prints one line per problem
         raise InputError(
@@ -192,6 +189,59 @@ def load_yaml(path: Path, *, display: Path | None = None) -> Node:
     if problems:
         raise InputError(problems)
     return node
+
+
+def _yaml_syntax_problem(text: str, shown: Path, error: MarkedYAMLError) -> Problem:
+    """A YAML syntax error placed where the mistake is, as far as the parser's marks tell.
+
+    PyYAML names where it gave up (``problem_mark``) and often, as ``context_mark``, where the
+    token it was reading began: the key missing its ':', the quote never closed, the '[' or
+    '{' never closed. That start is where the mistake is; the place it gave up, often lines
+    further on, is given in the message. A quoted value that runs over lines up to where the
+    parser gave up is an unclosed quote that a later quote ended: it is named as such."""
+    import yaml
+
+    problem, context = error.problem or "invalid YAML", error.context or ""
+    end, start = error.problem_mark, error.context_mark
+
+    def at(mark: Mark) -> Location:
+        return Location(shown, mark.line + 1, mark.column + 1)
+
+    def syntax(location: Location, what: str, advice: str = "fix the syntax") -> Problem:
+        return Problem(location, f"YAML syntax error: {what}; {advice}")
+
+    if end is None:
+        return syntax(at(start) if start else Location(shown, 1), problem)
+    gave_up = f"line {end.line + 1}, column {end.column + 1}"
+    if start is not None and (start.line, start.column) < (end.line, end.column):
+        if context == "while scanning a quoted scalar" and "end of stream" in problem:
+            return syntax(at(start), "the quoted value that starts here is never closed",
+                          "add its closing quote")
+        if context == "while scanning a simple key":
+            return syntax(at(start), f"{problem} after the key that starts here (looked up to "
+                                     f"{gave_up})")
+        if context.startswith("while parsing a flow"):
+            opening = "'['" if context.endswith("sequence") else "'{'"
+            return syntax(at(start), f"the {opening} here is never closed ({problem} by "
+                                     f"{gave_up})")
+    # An unclosed quote that a later quote ended: the value runs over lines to where the
+    # parser gave up. Multi-line quoted values are valid YAML, so only one that ends on the
+    # line where the parser failed is taken for the cause.
+    quoted: yaml.ScalarToken | None = None
+    loader_class = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    try:
+        for token in yaml.scan(text, Loader=loader_class):
+            if (token.start_mark.line, token.start_mark.column) >= (end.line, end.column):
+                break
+            if isinstance(token, yaml.ScalarToken) and token.style in ('"', "'"):
+                quoted = token
+    except yaml.YAMLError:
+        pass  # the scanner stops at its own error, past the tokens that matter here
+    if (quoted is not None and quoted.start_mark.line < quoted.end_mark.line == end.line):
+        return syntax(at(quoted.start_mark),
+                      f"the quoted value that starts here runs on to line {end.line + 1}, where "
+                      f"the parser fails ({problem})", "add its closing quote if it is missing")
+    return syntax(at(end), problem)
 
 
 _MAX_DEPTH = 64
