@@ -518,6 +518,13 @@ def test_a_date_given_with_its_expression_must_agree_with_it(
      "https://example.org/page, not 'https://example.org/a\"b'"),
     ("  language: en glish", "'language' must be a BCP 47 language tag such as en or pt-BR, "
      "not 'en glish'"),
+    # well-formed BCP 47, but no ISO 639 code: the article shape would refuse it
+    ("  language: English", "'language' must be a BCP 47 language tag such as en or pt-BR, "
+     "not 'English'"),
+    ("  language: qq", "'language' must be a BCP 47 language tag such as en or pt-BR, "
+     "not 'qq'"),
+    ("  language: en-x-private", "'language' must be a BCP 47 language tag such as en or pt-BR, "
+     "not 'en-x-private'"),
 ])
 def test_the_articles_url_and_language_are_checked_where_they_are_written(
     tmp_path: Path, line: str, message: str
@@ -526,6 +533,24 @@ def test_the_articles_url_and_language_are_checked_where_they_are_written(
     text = replace("  published: 2022-09-15\n", f"  published: 2022-09-15\n{line}\n")(MINI)
     (problem,) = problems_of(make_data(tmp_path, text))
     assert problem.startswith(f"facts/mini.yaml:5:{line.index(':') + 3}: {message}")
+
+
+@pytest.mark.parametrize(("written", "tag"), [
+    ("en", "en"), ("EN", "en"), ("fas", "fas"), ("EN-gb", "en-GB"),
+    ("zh-hant-tw", "zh-Hant-TW"), ("de-CH-1901", "de-CH-1901"),
+])
+def test_a_language_tag_is_kept_in_bcp_47_case_and_passes_validation(
+        tmp_path: Path, written: str, tag: str) -> None:
+    text = replace("  published: 2022-09-15\n",
+                   f"  published: 2022-09-15\n  language: {written}\n")(MINI)
+    data = make_data(tmp_path, text)
+    (article,) = load_corpus(data, load_schema(resources.ontology_path())).articles
+    assert article.meta.language == tag
+    result = run_cli("build", "--data", data, "--out", tmp_path / "out",
+                     "--store", tmp_path / "store")
+    assert result.code == 0, result.stderr
+    assert f'<http://schema.org/inLanguage> "{tag}"' in (tmp_path / "out" /
+                                                        "sanctions-kg.nq").read_text()
 
 
 def test_a_valid_url_and_language_reach_the_article(tmp_path: Path) -> None:

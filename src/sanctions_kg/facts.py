@@ -920,19 +920,37 @@ def _optional_string(node: Node | None, problems: _Problems, key: str) -> str | 
     return node.value
 
 
+#: A language tag as the article shape takes it: an ISO 639 code, then subtags (region,
+#: script, variant) of 2 to 8 letters or digits.
+_LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*")
+
+
 def _language(node: Node | None, problems: _Problems) -> str:
-    """The article's language tag (default ``en``); a problem if it is not BCP 47."""
+    """The article's language tag (default ``en``) in BCP 47's conventional case (``EN-gb``
+    gives ``en-GB``); a problem if it is not a tag the article shape takes, or its language is
+    no ISO 639 language ('English' is well-formed BCP 47, but no language code)."""
+    import pycountry
     import pyoxigraph as ox  # its tag parser is the one the mapper's literals go through
 
     value = _optional_string(node, problems, "language")
     if node is None or value is None:
         return "en"
+    primary, _, rest = value.partition("-")
+    code = primary.lower()
+    known = (_LANGUAGE_TAG.fullmatch(value) is not None
+             and pycountry.languages.get(**{"alpha_2" if len(code) == 2 else "alpha_3": code}))
     try:
         ox.Literal("", language=value)
     except ValueError:
+        known = False
+    if not known:
         problems.add(node.location, f"'language' must be a BCP 47 language tag such as en or "
                      f"pt-BR, not '{printable(value)}'")
-    return value
+        return value
+    # RFC 5646, 2.1.1: language in lower case, script in title case, region in upper case.
+    subtags = [tag.upper() if len(tag) == 2 else tag.title() if len(tag) == 4 else tag.lower()
+               for tag in rest.split("-") if rest]
+    return "-".join([code, *subtags])
 
 
 def _url(node: Node | None, problems: _Problems) -> str | None:
