@@ -266,8 +266,8 @@ INPUT_CASES: dict[str, InputCase] = {
     "error: <file>:<line>: '<key>' is not a field of <type> (the ontology gives it to "
     "<classes>); remove it, or give the record a type that has it":
         InputCase("field-of-another-class", with_field("party: [iran, russia]")),
-    "error: <file>:<line>: 'quote' is for claims (a speaker's words), not for a <type>; put the "
-    "words that support it under evidence:":
+    "error: <file>:<line>: 'quote' is for claims (a speaker's words), not for facts (<type>); "
+    "put the words that support it under evidence:":
         InputCase("quote-on-a-fact", with_field('quote: "slapped crippling sanctions"')),
     "error: <file>:<line>: '<key>' is stated only as a claim's content, never as a field: write "
     "{subject: …, predicate: <key>, object: …} under content:":
@@ -276,6 +276,10 @@ INPUT_CASES: dict[str, InputCase] = {
         InputCase("missing-field", edit("    type: Sanction\n", "")),
     f"error: {LOC}: '<key>' must be a non-empty text":
         InputCase("empty-text", with_field("note: ''")),
+    f"error: {LOC}: '<key>' must be text, not <value>, which YAML reads as a <kind>; put it in "
+    "quotes":
+        InputCase("number-for-text", edit("  published: 2022-09-15\n",
+                                          "  published: 2022-09-15\n  title: 2022\n")),
     f"error: {LOC}: '<key>' must be a text or a list of texts":
         InputCase("not-texts", with_field("altLabel: [12]")),
     f"error: {LOC}: '<key>' must be an id (a string) or a list of ids":

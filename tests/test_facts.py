@@ -283,7 +283,7 @@ def test_an_unknown_id_is_still_reported_beside_a_fact_without_a_type(tmp_path: 
                  id="unreadable-file: its ids may be defined there"),
     pytest.param(replace("entities:\n", "entitties:\n"),
                  ["reference/states.yaml:3: unknown field 'entitties' in the top level; check "
-                  "the spelling (it takes 'entities') (did you mean 'entities'?)",
+                  "the spelling (it takes 'entities')",
                   "reference/states.yaml:3:1: missing 'entities:' list; add it"],
                  id="no-entities-list: its ids may be defined there"),
     pytest.param(replace("entities:\n", "entities: all of them\nstates:\n"),
@@ -516,6 +516,11 @@ def test_a_date_given_with_its_expression_must_agree_with_it(
      "not 'not a url'"),
     ("  url: 'https://example.org/a\"b'", "'url' must be an absolute address such as "
      "https://example.org/page, not 'https://example.org/a\"b'"),
+    ("  title: 2022", "'title' must be text, not 2022, which YAML reads as a number; put it "
+     "in quotes"),
+    ("  publisher: yes", "'publisher' must be text, not yes, which YAML reads as a truth value; "
+     "put it in quotes"),
+    ("  title: ''", "'title' must be a non-empty text"),
     ("  language: en glish", "'language' must be a BCP 47 language tag such as en or pt-BR, "
      "not 'en glish'"),
     # well-formed BCP 47, but no ISO 639 code: the article shape would refuse it
@@ -588,8 +593,8 @@ def test_an_article_text_that_is_not_a_file_is_named_for_what_it_is(
      "facts/mini.yaml:10: 'party' is not a field of Sanction (the ontology gives it to Agreement "
      "or BilateralRelations); remove it, or give the record a type that has it"),
     ("    target: iran\n", "    target: iran\n    quote: \"slapped crippling sanctions\"\n",
-     "facts/mini.yaml:10: 'quote' is for claims (a speaker's words), not for a Sanction; put the "
-     "words that support it under evidence:"),
+     "facts/mini.yaml:10: 'quote' is for claims (a speaker's words), not for facts (Sanction); "
+     "put the words that support it under evidence:"),
     ("    target: iran\n", "    target: iran\n    doesNotRecognise: russia\n",
      "facts/mini.yaml:10: 'doesNotRecognise' is stated only as a claim's content, never as a "
      "field: write {subject: …, predicate: doesNotRecognise, object: …} under content:"),

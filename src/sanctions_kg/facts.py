@@ -666,7 +666,7 @@ def _value(
             return None
         return Flag(value)
     if not isinstance(value, str) or not value.strip():
-        problems.add(node.location, f"'{key}' must be a non-empty text")
+        problems.add(node.location, _not_text(key, node))
         return None
     _ = LANG_STRING  # language tagging is decided by the mapper from the same range
     return Text(value)
@@ -785,8 +785,8 @@ def _check_fit(
     for key in mapping:
         where = node.key_locations.get(key, node.location)
         if key == "quote" and not schema.fits("quote", type_):
-            problems.add(where, f"'quote' is for claims (a speaker's words), not for a {type_}; "
-                         "put the words that support it under evidence:")
+            problems.add(where, f"'quote' is for claims (a speaker's words), not for facts "
+                         f"({type_}); put the words that support it under evidence:")
         elif key in schema.content_predicates:
             problems.add(where, f"'{key}' is stated only as a claim's content, never as a field: "
                          f"write {{subject: …, predicate: {key}, object: …}} under content:")
@@ -884,7 +884,8 @@ def _expect_map(
         if key not in allowed:
             problems.add(node.key_locations.get(key, node.location),
                          f"unknown field '{key}' in {what}; check the spelling ({hint})"
-                         + did_you_mean(str(key), allowed))
+                         # one key listed is the suggestion already
+                         + (did_you_mean(str(key), allowed) if len(allowed) > 1 else ""))
     return {key: value for key, value in node.value.items() if key in allowed}
 
 
@@ -904,7 +905,7 @@ def _required_string(
         return None
     value = mapping[key].value
     if isinstance(value, bool) or not isinstance(value, str | int) or not str(value).strip():
-        problems.add(mapping[key].location, f"'{key}' must be a non-empty text")
+        problems.add(mapping[key].location, _not_text(key, mapping[key]))
         return None
     if isinstance(value, int):  # as written: YAML reads 0x1f as 31 and 1_000 as 1000
         return mapping[key].raw or str(value)
@@ -915,9 +916,20 @@ def _optional_string(node: Node | None, problems: _Problems, key: str) -> str | 
     if node is None:
         return None
     if not isinstance(node.value, str) or not node.value.strip():
-        problems.add(node.location, f"'{key}' must be a non-empty text")
+        problems.add(node.location, _not_text(key, node))
         return None
     return node.value
+
+
+def _not_text(key: str, node: Node) -> str:
+    """Why a value is no text: it is blank or a list, or YAML reads it as a number or a truth
+    value (``title: 2022``), which quotes make text (dates stay text as written)."""
+    value = node.value
+    if node.raw is not None and isinstance(value, bool | int | float):
+        kind = "truth value" if isinstance(value, bool) else "number"
+        return (f"'{key}' must be text, not {printable(node.raw)}, which YAML reads as a "
+                f"{kind}; put it in quotes")
+    return f"'{key}' must be a non-empty text"
 
 
 #: A language tag as the article shape takes it: an ISO 639 code, then subtags (region,
