@@ -275,6 +275,37 @@ def test_a_shapes_error_names_a_property_shape_by_its_path_and_holder(
         "regular expression; fix the shapes\n"))
 
 
+BLANK_PROPERTY_SHAPE = """@prefix sh: <http://www.w3.org/ns/shacl#> .
+@prefix skg: <https://w3id.org/sanctions-kg/ontology#> .
+<http://example.org/Shape> a sh:NodeShape ;
+    sh:targetClass skg:Sanction ;
+    sh:property [ sh:path skg:severity ; sh:minCount 1 ; sh:severity sh:Warning ] .
+"""
+
+
+@pytest.mark.parametrize("engine", ["compiled", "pyshacl"])
+def test_reports_name_a_blank_property_shape_by_its_path_and_holder(
+        seed_build: Built, tmp_path: Path, engine: str) -> None:
+    shapes = tmp_path / "shapes.ttl"
+    shapes.write_text(BLANK_PROPERTY_SHAPE if engine == "compiled"
+                      else BLANK_PROPERTY_SHAPE + UNSUPPORTED, encoding="utf-8")
+    name = "the property shape for skg:severity of http://example.org/Shape"
+    text = run_cli("validate", "--store", seed_build.store, "--shapes", shapes)
+    headers = [line for line in text.stdout.splitlines() if line.startswith("Warning  ")]
+    assert headers and set(headers) == {f"Warning  {name}"}, text.stdout[:400]
+    github = run_cli("validate", "--store", seed_build.store, "--shapes", shapes,
+                     "--format", "github")
+    titles = set(re.findall(r"title=([^:]*)::", github.stdout))
+    assert f"{name.replace(':', '%3A')}" in titles, titles
+    junit = ET.fromstring(run_cli("validate", "--store", seed_build.store, "--shapes", shapes,
+                                  "--format", "junit").stdout)
+    assert {case.get("classname") for case in junit.iter("testcase")} >= {name}
+    records = json.loads(run_cli("validate", "--store", seed_build.store, "--shapes", shapes,
+                                 "--format", "json").stdout)
+    warnings = [record for record in records if record["severity"] == "warning"]
+    assert warnings and all(record["shape"].startswith("_:") for record in warnings)  # a node
+
+
 def test_validating_the_store_imports_no_rdflib_or_pyshacl(seed_build: Built) -> None:
     done = subprocess.run(
         [sys.executable, "-X", "importtime", "-m", "sanctions_kg", "validate", "--store",

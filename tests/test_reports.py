@@ -139,21 +139,42 @@ def test_result_paths_are_written_as_shacl_paths(path: str, turtle: str) -> None
     ("fail_on", "failures"),
     [(Severity.VIOLATION, 1), (Severity.WARNING, 2), (Severity.INFO, 3)],
 )
-def test_junit_has_a_testcase_per_shape_and_a_failure_per_result(
+def test_junit_has_a_testcase_per_result_with_one_failure_at_most(
     fail_on: Severity, failures: int
 ) -> None:
     root = ET.fromstring(render(REPORT, ReportFormat.JUNIT, fail_on=fail_on))
     assert root.tag == "testsuites"
     (suite,) = root.findall("testsuite")
     cases = suite.findall("testcase")
-    assert [case.get("name") for case in cases] == [compact(shape) for shape in SHAPES]
-    assert suite.get("tests") == "4"
-    assert suite.get("failures") == str(failures)
+    # the three results, then the shape without one: a passed case
+    assert [(case.get("classname"), case.get("name")) for case in cases] == [
+        ("skg-sh:EvidenceShape-used", "skgid:evidence/article/s1/1 ^prov:wasDerivedFrom"),
+        ("skg-sh:SanctionShape-target", "skgid:sanction/article/s1 skg:target"),
+        ("skg-sh:StateShape-isoAlpha2", "no results"),
+        ("skg-sh:SummitShape-place", "skgid:summit/article/x skg:place"),
+    ]
+    assert suite.get("tests") == root.get("tests") == "4"
+    assert suite.get("failures") == root.get("failures") == str(failures)
+    assert all(len(case.findall("failure")) <= 1 for case in cases)
     failed = [f for case in cases for f in case.findall("failure")]
     assert len(failed) == failures
     assert all(f.get("message") and f.get("type") and f.text for f in failed)
     remarks = [case for case in cases if case.find("system-out") is not None]
     assert len(remarks) == 3 - failures
+    assert not any(case.find("failure") is not None and case.find("system-out") is not None
+                   for case in cases)
+
+
+def test_junit_counts_every_result_of_one_shape() -> None:
+    many = tuple(ValidationResult(
+        Severity.VIOLATION, ID + f"sanction/article/s{n}", None, SKG + "target", None,
+        "A sanction has a target (skg:target).", SKG_SHAPES + "SanctionShape-target",
+        SH + "MinCountConstraintComponent", None) for n in range(5))
+    root = ET.fromstring(render(ValidationReport(many, SHAPES), ReportFormat.JUNIT))
+    (suite,) = root.findall("testsuite")
+    assert (suite.get("tests"), suite.get("failures")) == ("8", "5")
+    assert len(suite.findall("testcase")) == 8
+    assert len(suite.findall("testcase/failure")) == 5
 
 
 def test_sarif_carries_rules_levels_and_locations() -> None:

@@ -98,7 +98,7 @@ def _text(report: ValidationReport, fail_on: Severity) -> str:
         if result.focus_label:
             focus += f"  ({result.focus_label})"
         lines = [
-            f"{result.severity.label}  {compact(result.shape)}",
+            f"{result.severity.label}  {report.shape_name(result.shape)}",
             f"  focus    {focus}",
             f"  path     {display_path(result.path)}",
             f"  value    {display_term(result.value) if result.value else '—'}",
@@ -254,30 +254,37 @@ def _details(result: ValidationResult) -> str:
 
 
 def _junit(report: ValidationReport, fail_on: Severity) -> str:
+    """JUnit XML: a test case per result, failed when the result is at or above ``fail_on``
+    (JUnit reporters read one failure per test case), and a passed test case per shape that
+    has no result, so that the count of tests is the same from run to run of one shape set."""
     import xml.etree.ElementTree as ET
 
     by_shape: dict[str, list[ValidationResult]] = {shape: [] for shape in report.shapes}
     for result in report.results:
         by_shape.setdefault(result.shape, []).append(result)
-    failed = sum(
-        1 for results in by_shape.values() if any(r.severity >= fail_on for r in results)
-    )
-    suites = ET.Element("testsuites", name=f"{TOOL_NAME} validate", tests=str(len(by_shape)),
+    tests = sum(len(results) or 1 for results in by_shape.values())
+    failed = report.count_at_or_above(fail_on)
+    suites = ET.Element("testsuites", name=f"{TOOL_NAME} validate", tests=str(tests),
                         failures=str(failed), errors="0")
-    suite = ET.SubElement(suites, "testsuite", name="SHACL shapes", tests=str(len(by_shape)),
+    suite = ET.SubElement(suites, "testsuite", name="SHACL shapes", tests=str(tests),
                           failures=str(failed), errors="0", skipped="0")
     for shape in sorted(by_shape):
-        case = ET.SubElement(suite, "testcase", classname=TOOL_NAME, name=compact(shape))
-        remarks = []
+        if not by_shape[shape]:
+            ET.SubElement(suite, "testcase", classname=report.shape_name(shape),
+                          name="no results")
         for result in by_shape[shape]:
+            name = compact(result.focus)
+            if result.path:
+                name += f" {display_path(result.path)}"
+            case = ET.SubElement(suite, "testcase", classname=report.shape_name(shape),
+                                 name=name)
             if result.severity >= fail_on:
                 failure = ET.SubElement(case, "failure", type=result.severity.label,
                                         message=f"{compact(result.focus)}: {result.message}")
                 failure.text = _details(result)
             else:
-                remarks.append(f"{result.severity.label}\n{_details(result)}")
-        if remarks:
-            ET.SubElement(case, "system-out").text = "\n\n".join(remarks)
+                ET.SubElement(case, "system-out").text = (
+                    f"{result.severity.label}\n{_details(result)}")
     ET.indent(suites)
     body = ET.tostring(suites, encoding="unicode")
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + body + "\n"
@@ -312,7 +319,7 @@ def _sarif(report: ValidationReport, fail_on: Severity) -> str:
     rules = [
         {
             "id": shape,
-            "name": compact(shape),
+            "name": report.shape_name(shape),
             "shortDescription": {"text": first[shape].message},
             "defaultConfiguration": {"level": _SARIF_LEVEL[first[shape].severity]},
         }
@@ -373,7 +380,7 @@ def _github(report: ValidationReport, fail_on: Severity) -> str:
         if result.source is not None:
             properties.append(f"file={_escape_property(display_file(result.source))}")
             properties.append(f"line={result.source.line}")
-        properties.append(f"title={_escape_property(compact(result.shape))}")
+        properties.append(f"title={_escape_property(report.shape_name(result.shape))}")
         focus = compact(result.focus)
         if result.focus_label:
             focus += f" ({result.focus_label})"

@@ -26,6 +26,7 @@ Anything else raises :class:`Unsupported`, and validation falls back to pySHACL.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -120,23 +121,25 @@ class ShapesGraph:
     def objects(self, subject: Term, predicate: str) -> list[Term]:
         return self.index.get(subject, {}).get(predicate, [])
 
-    def shown(self, shape: Term) -> str:
+    def shown(self, shape: Term, show: Callable[[Term], str] | None = None) -> str:
         """A shape as an error names it: its IRI; for a blank node (whose label the author
-        never wrote) the path of the property shape and the shape that holds it."""
+        never wrote) the path of the property shape and the shape that holds it. ``show``
+        writes the IRIs (``show_term`` by default)."""
         import pyoxigraph as ox
 
+        write = show or show_term
         if not isinstance(shape, ox.BlankNode):
-            return show_term(shape)
+            return write(shape)
         paths = self.objects(shape, SH + "path")
         holders = [subject for subject, predicate, obj in self.triples
                    if predicate.value == SH + "property" and obj == shape]
         if not paths and not holders:
-            return show_term(shape)
+            return write(shape)
         words = ["the property shape"]
         if paths:
-            words.append(f"for {show_term(paths[0])}")
+            words.append(f"for {write(paths[0])}")
         if holders and not isinstance(holders[0], ox.BlankNode):
-            words.append(f"of {show_term(holders[0])}")
+            words.append(f"of {write(holders[0])}")
         return " ".join(words)
 
     def one(self, subject: Term, predicate: str) -> Term | None:

@@ -88,6 +88,15 @@ class ValidationReport:
     engine: Engine = Engine.COMPILED
     #: Remarks for the user, such as a fallback to pySHACL.
     notes: tuple[str, ...] = ()
+    #: What the reports call the shapes that are blank nodes, whose labels mean nothing to a
+    #: reader: the property shape's path and the shape that holds it.
+    shape_names: dict[str, str] = field(default_factory=dict, compare=False)
+
+    def shape_name(self, shape: str) -> str:
+        """A shape as the reports name it: its compact IRI, or a blank node's description."""
+        from .reports import compact
+
+        return self.shape_names.get(shape) or compact(shape)
 
     @property
     def conforms(self) -> bool:
@@ -263,7 +272,27 @@ def _validate(
         raws = run_pyshacl(database, graph)
         used = Engine.PYSHACL
     results = _finish(database, raws, sources)
-    return ValidationReport(results, constrained_shapes(graph), used, tuple(notes))
+    shapes = constrained_shapes(graph)
+    return ValidationReport(results, shapes, used, tuple(notes),
+                            _blank_shape_names(graph, {*shapes, *(r.shape for r in results)}))
+
+
+def _blank_shape_names(graph: ShapesGraph, shapes: Iterable[str]) -> dict[str, str]:
+    """Descriptions of the blank-node shapes among ``shapes`` that the shapes graph can give."""
+    import pyoxigraph as ox
+
+    from .reports import compact
+
+    def show(term: Term) -> str:
+        return compact(term.value) if isinstance(term, ox.NamedNode) else show_term(term)
+
+    names = {}
+    for shape in shapes:
+        if shape.startswith("_:"):
+            shown = graph.shown(ox.BlankNode(shape[2:]), show)
+            if shown != shape:
+                names[shape] = shown
+    return names
 
 
 #: Checks run side by side: pyoxigraph releases the GIL while it evaluates a query.
