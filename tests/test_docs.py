@@ -3,11 +3,16 @@ reference lists every command and option."""
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
-from conftest import REPO, Built, run_cli
+from conftest import DATA, REPO, Built, run_cli
 from sanctions_kg.cli import app
 
 README = (REPO / "README.md").read_text(encoding="utf-8")
@@ -99,3 +104,36 @@ def test_what_the_readme_says_about_writing_queries_holds(
     assert "STR(?quote) = ?exact" in README
     done = run_cli("query", query, "--store", seed_build.store, "--format", "csv")
     assert (done.code, done.stdout.split()) == (0, ["n", answer])
+
+
+def test_the_library_example_runs_as_written(tmp_path: Path) -> None:
+    """The README's library example, run from a folder holding a copy of data/."""
+    section = README[README.index("## Using the library"):]
+    match = re.search(r"```python\n(.*?)```", section, re.DOTALL)
+    assert match
+    shutil.copytree(DATA, tmp_path / "data")
+    (tmp_path / "example.py").write_text(match.group(1), encoding="utf-8")
+    environment = {k: v for k, v in os.environ.items() if k != "SANCTIONS_KG_STORE"}
+    done = subprocess.run([sys.executable, "example.py"], cwd=tmp_path, env=environment,
+                          capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0] == "1 article(s)"
+    assert re.fullmatch(r"\d+ triples; validation passed: 0 violations, 0 warnings, 0 info",
+                        lines[1])
+    assert any("'basis': 'claim by Ebrahim Raisi'" in line for line in lines)
+    assert lines[-2:] == ["True", "validation passed: 0 violations, 0 warnings, 0 info True"]
+    assert (tmp_path / "build" / "sanctions-kg.trig").is_file()
+
+
+def test_the_library_takes_paths_as_strings_and_reports_a_missing_folder(
+        tmp_path: Path) -> None:
+    import sanctions_kg as skg
+
+    with pytest.raises(skg.InputError, match="data folder not found"):
+        skg.load_corpus(str(tmp_path / "nope"))
+    with pytest.raises(skg.StoreError, match="no store at"):
+        skg.open_read(str(tmp_path / "nope"))
+    options = skg.BuildOptions(data_dir="data", out_dir="out", store_dir="store")  # type: ignore[arg-type]
+    assert (options.data_dir, options.out_dir, options.store_dir) == (
+        Path("data"), Path("out"), Path("store"))

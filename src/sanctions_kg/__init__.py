@@ -51,6 +51,8 @@ _EXPORTS = {
     "ValidationReport": "validation",
     "validate_store": "validation",
     "validate_files": "validation",
+    "validate_store_dir": "validation",
+    "run_named": "queries",
 }
 
 __all__ = [
@@ -90,9 +92,11 @@ __all__ = [
     "open_read",
     "push",
     "resolve",
+    "run_named",
     "sparql_query",
     "validate_files",
     "validate_store",
+    "validate_store_dir",
 ]
 
 
@@ -123,8 +127,15 @@ if TYPE_CHECKING:
     )
     from .facts import load_corpus
     from .mapper import map_article, map_ontology, map_reference
+    from .queries import run_named
     from .records import Article, ArticleMeta, Content, Corpus, Record, Section
     from .remote import PushReport, push, sparql_query
     from .schema import Schema, load_schema
     from .store import open_read
-    from .validation import Severity, ValidationReport, validate_files, validate_store
+    from .validation import (
+        Severity,
+        ValidationReport,
+        validate_files,
+        validate_store,
+        validate_store_dir,
+    )

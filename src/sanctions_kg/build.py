@@ -46,6 +46,13 @@ class BuildOptions:
     ontology: Path | None = None
     shapes: Path | None = None
 
+    def __post_init__(self) -> None:
+        # The library also takes the folders and files as strings ("data", "build").
+        for name in ("data_dir", "out_dir", "store_dir", "ontology", "shapes"):
+            value = getattr(self, name)
+            if value is not None and not isinstance(value, Path):
+                object.__setattr__(self, name, Path(value))
+
 
 @dataclass(frozen=True)
 class BuildSummary:

@@ -33,8 +33,8 @@ from .records import (
     Text,
     Value,
 )
-from .schema import DATE_VALUE, LANG_STRING, Schema
-from .sources import Node, load_yaml, printable, read_text
+from .schema import DATE_VALUE, LANG_STRING, Schema, load_schema
+from .sources import Node, as_path, load_yaml, printable, read_text
 
 ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 CONTEXT_CHARS = 32
@@ -99,9 +99,15 @@ def yaml_files(folder: Path) -> list[Path]:
 
 
 def load_corpus(
-    data_dir: Path, schema: Schema, *, progress: Callable[[str, int, int], None] | None = None
+    data_dir: Path | str,
+    schema: Schema | None = None,
+    *,
+    progress: Callable[[str, int, int], None] | None = None,
 ) -> Corpus:
-    """Load every reference and facts file under ``data_dir``; InputError lists all problems."""
+    """Load every reference and facts file under ``data_dir`` against ``schema`` (the bundled
+    ontology's by default); InputError lists all problems."""
+    data_dir = as_path(data_dir)
+    schema = schema or load_schema()
     problems = _Problems()
     facts_files = facts_file_list(data_dir)
     reference = load_reference(data_dir, schema, problems.items)

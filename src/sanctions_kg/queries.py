@@ -933,6 +933,19 @@ def execute(store: ox.Store, query: Query, values: Mapping[str, Value]) -> Resul
         ) from None
 
 
+def run_named(name: str, store: ox.Store | Path | str | None = None, **params: str) -> Results:
+    """Run a named query as ``sanctions-kg query --name`` does: on a store (an open pyoxigraph
+    store, or a store folder opened read-only; the CLI's store by default), each parameter
+    given as ``--param`` takes it (``state="russia"``) and the others at their defaults."""
+    import pyoxigraph as ox
+
+    from .store import open_read
+
+    query = named(name)
+    database = store if isinstance(store, ox.Store) else open_read(store)
+    return execute(database, query, bind(query, params))
+
+
 def check_syntax(query: Query) -> None:
     """Parse a query without running it (QueryError with line and column when it is invalid),
     so that a query meant for an endpoint gets the same messages as a local one."""

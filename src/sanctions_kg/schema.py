@@ -12,7 +12,7 @@ from pathlib import Path
 
 from .errors import InputError, Location, Problem
 from .namespaces import OWL, RDF, RDFS, SKG, SKOS, XSD
-from .sources import rdf_input
+from .sources import as_path, rdf_input
 
 DATE_VALUE = SKG + "DateValue"
 LANG_STRING = RDF + "langString"
@@ -52,9 +52,13 @@ def kind_slug(class_name: str) -> str:
     return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "-", class_name).lower()
 
 
-def load_schema(path: Path) -> Schema:
-    """Read the ontology file into a :class:`Schema`."""
+def load_schema(path: Path | str | None = None) -> Schema:
+    """Read the ontology file (the bundled one by default) into a :class:`Schema`."""
     import pyoxigraph as ox
+
+    from .resources import ontology_path
+
+    path = ontology_path() if path is None else as_path(path)
 
     try:
         with rdf_input(path) as handle:

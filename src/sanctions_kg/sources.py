@@ -16,7 +16,13 @@ from typing import TYPE_CHECKING, BinaryIO
 from .errors import InputError, Location, Problem
 
 if TYPE_CHECKING:
+    import os
+
     from yaml import Mark, MarkedYAMLError
+
+def as_path(value: str | os.PathLike[str]) -> Path:
+    """A path given to the library as a string or a path-like object, as a ``Path``."""
+    return value if isinstance(value, Path) else Path(value)
 
 #: The UTF-8 byte order mark some editors put at the start of a file.
 BYTE_ORDER_MARK = b"\xef\xbb\xbf"

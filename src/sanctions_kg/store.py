@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING
 from . import interrupts
 from .atomic import creating, exclusive_lock
 from .errors import InputError, Location, Problem, StoreError
+from .sources import as_path
 
 if TYPE_CHECKING:
     import pyoxigraph as ox
@@ -84,17 +85,19 @@ def current_generation(store: Path) -> Generation:
     return generation
 
 
-def open_read(store: Path) -> ox.Store:
-    """Open the current dataset of a store read-only."""
+def open_read(store: Path | str | None = None) -> ox.Store:
+    """Open the current dataset of a store read-only (by default the store the CLI uses:
+    ``$SANCTIONS_KG_STORE`` or ``./.sanctions-kg/store``)."""
     import pyoxigraph as ox
 
-    generation = current_generation(store)
+    folder = store_path(None if store is None else as_path(store))
+    generation = current_generation(folder)
     try:
         return ox.Store.read_only(str(generation.database))
     except (OSError, RuntimeError) as error:  # RuntimeError: RocksDB reports corruption
         reason = " ".join(str(error).split())
         raise StoreError(
-            f"{store}: cannot open the store ({reason}); run `sanctions-kg build` again"
+            f"{folder}: cannot open the store ({reason}); run `sanctions-kg build` again"
         ) from None
 
 

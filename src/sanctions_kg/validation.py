@@ -38,7 +38,7 @@ from .shacl import (
     show_term,
     syntax_problem,
 )
-from .sources import rdf_input
+from .sources import as_path, rdf_input
 
 if TYPE_CHECKING:
     import pyoxigraph as ox
@@ -166,9 +166,14 @@ def validate_store(
 
 
 def validate_files(
-    paths: Sequence[Path], *, shapes: Path | None, ontology: Path, engine: Engine | None = None
+    paths: Sequence[Path | str],
+    *,
+    shapes: Path | str | None = None,
+    ontology: Path | str | None = None,
+    engine: Engine | None = None,
 ) -> ValidationReport:
-    """Validate RDF files (format chosen by extension) together with the ontology.
+    """Validate RDF files (format chosen by extension) together with the ontology (the
+    bundled shapes and ontology by default).
 
     Raises InputError naming the file (and the line and column) for a missing or unreadable
     file, an unknown extension or an RDF syntax error. A ``sanctions-kg.sourcemap.json`` beside
@@ -179,26 +184,46 @@ def validate_files(
     from .output import BuildFile
     from .store import load_sourcemap
 
+    files = [as_path(path) for path in paths]
+    shapes_file, ontology_file = _shapes_and_ontology(shapes, ontology)
     database = ox.Store()
-    for path in paths:
+    for path in files:
         _load_into(database, path)
     sources: dict[str, Location] = {}
-    for sourcemap in sorted({path.parent / BuildFile.SOURCEMAP.value for path in paths}):
+    for sourcemap in sorted({path.parent / BuildFile.SOURCEMAP.value for path in files}):
         if sourcemap.is_file():
             sources.update(load_sourcemap(sourcemap))
     if not database.contains_named_graph(_named(ONTOLOGY_GRAPH)):
-        _load_into(database, ontology, ONTOLOGY_GRAPH)
-    return _validate(database, load_shapes(shapes), sources, engine)
+        _load_into(database, ontology_file, ONTOLOGY_GRAPH)
+    return _validate(database, load_shapes(shapes_file), sources, engine)
 
 
 def validate_store_dir(
-    store: Path, *, shapes: Path | None, ontology: Path, engine: Engine | None = None
+    store: Path | str | None = None,
+    *,
+    shapes: Path | str | None = None,
+    ontology: Path | str | None = None,
+    engine: Engine | None = None,
 ) -> ValidationReport:
-    """Validate the current dataset of a store folder, with the source map its build kept."""
-    from .store import open_read, read_sourcemap
+    """Validate the current dataset of a store folder (by default the store the CLI uses),
+    with the source map its build kept, against the shapes and ontology (the bundled ones by
+    default)."""
+    from .store import open_read, read_sourcemap, store_path
 
-    return validate_store(open_read(store), shapes=shapes, ontology=ontology,
-                          sources=read_sourcemap(store), engine=engine)
+    folder = store_path(None if store is None else as_path(store))
+    shapes_file, ontology_file = _shapes_and_ontology(shapes, ontology)
+    return validate_store(open_read(folder), shapes=shapes_file, ontology=ontology_file,
+                          sources=read_sourcemap(folder), engine=engine)
+
+
+def _shapes_and_ontology(
+    shapes: Path | str | None, ontology: Path | str | None
+) -> tuple[Path | None, Path]:
+    """The shapes (None: the bundled ones) and the ontology (the bundled one by default)."""
+    from .resources import ontology_path
+
+    return (None if shapes is None else as_path(shapes),
+            ontology_path() if ontology is None else as_path(ontology))
 
 
 # --- reading RDF -------------------------------------------------------------------------------
