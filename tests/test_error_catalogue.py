@@ -391,6 +391,8 @@ INPUT_CASES: dict[str, InputCase] = {
     f"error: {LOC}: text path '<path>' must be relative to the data folder and stay inside it "
     "(no absolute paths, no '..')":
         InputCase("text-escapes", edit("articles/mini.txt", "../mini.txt")),
+    f"error: {LOC}: text path '<path>' is a folder, not a file; give the article's text file":
+        InputCase("text-folder", edit("articles/mini.txt", "articles")),
     f"error: {LOC}: text path '<path>' leads outside the data folder":
         InputCase("text-link", edit("articles/mini.txt", "articles/link.txt")),
     f"error: {LOC}: text path '<path>' is not a usable file name (<reason>); give the "

@@ -415,6 +415,10 @@ def _article_text(node: Node, text_file: str, data_dir: Path, problems: _Problem
         problems.add(node.location, f"article text '{path}' not found; add the article's text "
                      "file or fix the path")
         return None
+    if path.is_dir():  # read_text would name the folder alone, not this line
+        problems.add(node.location, f"text path '{_shortened(text_file)}' is a folder, not a "
+                     "file; give the article's text file")
+        return None
     try:
         return read_text(path)
     except InputError as error:
