@@ -137,3 +137,17 @@ def test_the_library_takes_paths_as_strings_and_reports_a_missing_folder(
     options = skg.BuildOptions(data_dir="data", out_dir="out", store_dir="store")  # type: ignore[arg-type]
     assert (options.data_dir, options.out_dir, options.store_dir) == (
         Path("data"), Path("out"), Path("store"))
+
+
+def test_the_readme_s_build_and_push_figures_are_the_seed_s(seed_build: Built) -> None:
+    """The build summary and the push table the README shows count the seed's triples."""
+    graphs: dict[str, int] = {}
+    for line in (seed_build.out / "sanctions-kg.nq").read_text(encoding="utf-8").splitlines():
+        graph = line.rsplit(" ", 2)[-2].strip("<>")
+        graphs[graph] = graphs.get(graph, 0) + 1
+    total = sum(graphs.values())
+    assert f"claims, {total} triples in" in README
+    for graph, count in graphs.items():
+        assert re.search(rf"^ +{count}  {re.escape(graph)}$", README, re.MULTILINE), graph
+        assert re.search(rf"^ +{count} +{count}  {re.escape(graph)}$", README, re.MULTILINE)
+    assert re.search(rf"^ +{total} +{total}  total$", README, re.MULTILINE)

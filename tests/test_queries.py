@@ -390,6 +390,18 @@ def test_a_parameter_missing_from_the_projection_is_explained() -> None:
         ("PREFIX foo: <urn:foo:>\nSELECT ?s WHERE { ?s a foo:S ; bar:x ?y }", "2:32",
          "undeclared prefix 'bar:' in bar:x; declare it with PREFIX or use a predeclared one "
          f"({', '.join(sorted(PREFIXES))})"),
+        # a prefix is blamed only when declaring it gets the parser further
+        ("SELECT * WHERE { ?s ?p <http://example.org/a b> }", "1:48",
+         "expected IRI parsing failed; fix the query"),
+        ('SELECT * WHERE { ?s ?p "foo:bar }', "1:18",
+         "in the part starting with '?s'; fix the query"),
+        ("PREFIX foo: <http://x/ SELECT * WHERE { ?s ?p ?o }", "1:1",
+         "in the part starting with 'PREFIX'; fix the query"),
+        ("PREFIX foo.bar: <http://x/> SELECT * WHERE { ?s foo.bar:p ?o ; } LIMT 1", "1:66",
+         "in the part starting with 'LIMT'; fix the query"),
+        ("SELECT ?s WHERE { ?s skg:party/foo:b ?o }", "1:32",
+         "undeclared prefix 'foo:' in foo:b; declare it with PREFIX or use a predeclared one "
+         f"({', '.join(sorted(PREFIXES))})"),
         # the parser's notation is left out of what it expected, and digits are a number
         ("SELECT ?s WHERE { ?s a skg:Sanction } LIMIT x", "1:45",
          "expected one of HAVING, OFFSET, OPTIONAL, VALUES, a number; fix the query"),

@@ -484,7 +484,8 @@ _TOKENS = re.compile(
   | (?P<brace>[{}])
   | (?P<paren>[()])
   | (?P<variable>[?$]\w+)
-  | (?P<word>[A-Za-z_][A-Za-z0-9_\-]*(?::[^\s{}()<>"',;\[\]]*)?|:[^\s{}()<>"',;\[\]]*)
+  | (?P<word>[A-Za-z_](?:[\w\-.]*[\w\-])?:[^\s{}()<>"',;\[\]]*|[A-Za-z_][A-Za-z0-9_\-]*
+            |:[^\s{}()<>"',;\[\]]*)
   | (?P<other>.)
     """,
     re.VERBOSE | re.DOTALL,
@@ -972,16 +973,14 @@ def syntax_error(query: Query, message: str) -> QueryError:
     line, column, detail = int(match[1]), max(int(match[2]), 1), match[3]
     lines = query.text.split("\n")
     offset = sum(len(text) + 1 for text in lines[: line - 1]) + column - 1
-    undeclared = _undeclared_prefix(query, offset)
+    undeclared = _undeclared_prefix(query, offset, (line, column), detail)
     if undeclared is not None:
-        # The parser often names something else where a prefix is undeclared ("expected
-        # OPTIONAL" after `; foo:p`): the first undeclared prefix up to the error is the cause.
         known = ", ".join(sorted(PREFIXES))
-        prefix = undeclared.text.partition(":")[0]
+        begins, name = undeclared
         return QueryError(
-            f"{_location(query, undeclared.start)}: SPARQL syntax error: undeclared prefix "
-            f"'{prefix}:' in {undeclared.text}; declare it with PREFIX or use a predeclared one "
-            f"({known})"
+            f"{_location(query, begins)}: SPARQL syntax error: undeclared prefix "
+            f"'{name.partition(':')[0]}:' in {name}; declare it with PREFIX or use a predeclared "
+            f"one ({known})"
         )
     unknown_form = _unknown_form(query, offset)
     if unknown_form is not None:
@@ -1006,8 +1005,8 @@ def _unknown_form(query: Query, offset: int) -> QueryError | None:
     parser fails after it: the parser places it further on ("SELEC ?s WHERE …" gave column 10,
     "expected CONSTRUCT")."""
     keyword = _shape(query.text).keyword
-    if keyword is None or keyword.kind != "word" or keyword.start >= offset:
-        return None
+    if keyword is None or keyword.kind != "word" or keyword.start >= offset or ":" in keyword.text:
+        return None  # a prefixed name is no misspelt keyword: the prologue is what is broken
     word = keyword.text.upper()
     forms = [form.value for form in QueryForm]
     if word in forms or word in UPDATE_KEYWORDS:
@@ -1090,17 +1089,47 @@ def _failing_part(text: str) -> int | None:
     return None
 
 
-def _undeclared_prefix(query: Query, offset: int) -> _Token | None:
-    """The first prefixed name up to ``offset`` whose prefix is neither declared in the query
-    nor predeclared (``_:`` starts a blank node label, not a prefixed name)."""
+#: A prefixed name in a word token, which may be a property path (``skg:party/foo:b``).
+_PREFIXED = re.compile(r"(?:(?<=^)|(?<=[/|^!(]))((?:[A-Za-z_](?:[\w\-.]*[\w\-])?)?:[^/|^)]*)")
+
+
+def _undeclared_prefix(
+    query: Query, offset: int, place: tuple[int, int], detail: str
+) -> tuple[int, str] | None:
+    """Where the first prefixed name up to ``offset`` whose prefix is neither declared in the
+    query nor predeclared starts, and the name, when it is what the parser failed on: the
+    parser often names something else ("expected OPTIONAL" after `; foo:p`), so the query is
+    parsed again with the prefix declared, and the prefix counts as the cause when that parse
+    gets further. ``_:`` starts a blank node label, not a prefixed name."""
+    import pyoxigraph as ox
+
     shape = _shape(query.text)
     known = shape.declared | set(PREFIXES) | {"_"}
+    found: tuple[int, str] | None = None
     for token in shape.tokens:
-        if token.start > offset:
+        if token.start > offset or found is not None:
+            break
+        if token.kind != "word" or ":" not in token.text:
+            continue
+        for match in _PREFIXED.finditer(token.text):
+            if match.group(1).partition(":")[0] not in known:
+                found = token.start + match.start(1), match.group(1)
+                break
+    if found is None:
+        return None
+    if "Prefix not found" in detail:
+        return found
+    if _federated(query.text):
+        return None  # parsing an ASK evaluates it, and SERVICE would reach the network
+    prefix = found[1].partition(":")[0]
+    try:
+        ox.Store().query(f"PREFIX {prefix}: <urn:sanctions-kg:undeclared:>\n{query.text}",
+                         prefixes=dict(PREFIXES))
+    except SyntaxError as error:
+        again = _SYNTAX.match(str(error))
+        if again is None or (int(again[1]) - 1, int(again[2])) <= place:
             return None
-        if token.kind == "word" and ":" in token.text and token.text.partition(":")[0] not in known:
-            return token
-    return None
+    return found
 
 
 def one_line(detail: str, limit: int = 160) -> str:
