@@ -214,3 +214,20 @@ def test_a_failing_command_whose_stderr_is_a_closed_pipe_keeps_its_exit_code(
     finally:
         os.close(writer)
     assert done.returncode == 2
+
+
+def test_a_damaged_block_read_from_an_opened_store_is_a_store_error(seed_build: Built) -> None:
+    """RocksDB reports a damaged block as a RuntimeError from the read that meets it: the
+    command names the store it opened and exits 2, as for a store it cannot open."""
+    from sanctions_kg.errors import StoreError
+    from sanctions_kg.store import damaged, open_read
+
+    open_read(seed_build.store)
+    error = damaged(RuntimeError("Corruption: block checksum mismatch: stored = 1, computed = 2"
+                                 "\n in 000017.sst offset 18244"))
+    assert isinstance(error, StoreError) and error.exit_code == 2
+    assert str(error) == (
+        f"{seed_build.store}: cannot read the store (Corruption: block checksum mismatch: stored "
+        "= 1, computed = 2 in 000017.sst offset 18244); run `sanctions-kg build` again")
+    assert damaged(RuntimeError("SERVICE call failed")) is None
+    assert damaged(ValueError("Corruption")) is None

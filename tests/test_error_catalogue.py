@@ -634,7 +634,8 @@ def _dataset_missing(c: Context) -> Outcome:
     return c.cli("stats", "--store", "store")
 
 
-@produces("error: <store>: cannot open the store (<reason>); run `sanctions-kg build` again")
+@produces("error: <store>: cannot <open or read> the store (<reason>); run `sanctions-kg build` "
+          "again")
 def _store_unopenable(c: Context) -> Outcome:
     (_generation(c) / "oxigraph").mkdir()  # a database folder without its files
     return c.cli("stats", "--store", "store")

@@ -725,6 +725,11 @@ def _main() -> None:
     except Exception as bug:  # the one place unexpected exceptions are caught
         if cause := _raised_by_ctrl_c(bug):
             _stopped(cause)
+        from .store import damaged
+
+        if (damage := damaged(bug)) is not None:
+            _tell(f"error: {damage}")
+            sys.exit(damage.exit_code)
         if debug:
             import traceback
 

@@ -85,6 +85,23 @@ def current_generation(store: Path) -> Generation:
     return generation
 
 
+#: The store folders this process opened to read, the last one last: RocksDB reports a damaged
+#: block as a RuntimeError from whichever call reads it, long after the store was opened.
+_OPENED: list[Path] = []
+
+
+def damaged(error: BaseException) -> StoreError | None:
+    """A StoreError naming the store for RocksDB's report of a damaged block (a checksum that
+    does not match) met while reading a store this process opened; None for other errors."""
+    if not isinstance(error, RuntimeError) or not _OPENED:
+        return None
+    reason = " ".join(str(error).split())
+    if not reason.startswith("Corruption"):
+        return None
+    return StoreError(f"{_OPENED[-1]}: cannot read the store ({reason}); run `sanctions-kg "
+                      "build` again")
+
+
 def open_read(store: Path | str | None = None) -> ox.Store:
     """Open the current dataset of a store read-only (by default the store the CLI uses:
     ``$SANCTIONS_KG_STORE`` or ``./.sanctions-kg/store``)."""
@@ -92,6 +109,7 @@ def open_read(store: Path | str | None = None) -> ox.Store:
 
     folder = store_path(None if store is None else as_path(store))
     generation = current_generation(folder)
+    _OPENED.append(folder)
     try:
         return ox.Store.read_only(str(generation.database))
     except (OSError, RuntimeError) as error:  # RuntimeError: RocksDB reports corruption
