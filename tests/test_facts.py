@@ -100,6 +100,18 @@ BAD_INPUT = [
         "expected ',' or '}' by line 11, column 13); fix the syntax",
     ),
     (
+        "yaml-missing-comma-in-a-closed-list",
+        replace("    target: iran\n", '    target: ["iran" russia]\n'),
+        "facts/mini.yaml:9:21: YAML syntax error: did not find expected ',' or ']' (is a ',' "
+        "missing before this?); fix the syntax",
+    ),
+    (
+        "yaml-bracket-open-at-the-end",
+        lambda text: text + "notes: [a, b\n",
+        "facts/mini.yaml:18:8: YAML syntax error: the '[' here is never closed (did not find "
+        "expected ',' or ']' by the end of the file); fix the syntax",
+    ),
+    (
         "yaml-missing-colon",
         replace("    type: Sanction\n", "    type Sanction\n"),
         "facts/mini.yaml:7:5: YAML syntax error: could not find expected ':' after the key that "
@@ -576,8 +588,9 @@ def test_a_fifo_among_the_facts_files_is_refused_not_waited_on(tmp_path: Path) -
 @pytest.mark.parametrize(("make", "message"), [
     (os.mkfifo, "articles/mini.txt:1: cannot read the file (not a regular file: a FIFO, socket "
                 "or device)"),
-    (os.mkdir, "articles/mini.txt: is a folder, not a file; put a file there, or move the "
-               "folder out of the data folder"),
+    # placed where the facts file names it: the text path is what to correct
+    (os.mkdir, "facts/mini.yaml:3:9: text path 'articles/mini.txt' is a folder, not a file; "
+               "give the article's text file"),
 ])
 def test_an_article_text_that_is_not_a_file_is_named_for_what_it_is(
     tmp_path: Path, make: Callable[[Path], None], message: str

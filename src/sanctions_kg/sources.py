@@ -218,7 +218,8 @@ def _yaml_syntax_problem(text: str, shown: Path, error: MarkedYAMLError) -> Prob
 
     if end is None:
         return syntax(at(start) if start else Location(shown, 1), problem)
-    gave_up = f"line {end.line + 1}, column {end.column + 1}"
+    gave_up = ("the end of the file" if end.index >= len(text.rstrip()) else
+               f"line {end.line + 1}, column {end.column + 1}")
     if start is not None and (start.line, start.column) < (end.line, end.column):
         if context == "while scanning a quoted scalar" and "end of stream" in problem:
             return syntax(at(start), "the quoted value that starts here is never closed",
@@ -227,6 +228,9 @@ def _yaml_syntax_problem(text: str, shown: Path, error: MarkedYAMLError) -> Prob
             return syntax(at(start), f"{problem} after the key that starts here (looked up to "
                                      f"{gave_up})")
         if context.startswith("while parsing a flow"):
+            if _flow_closed(text, start):
+                # ["iran" russia]: the bracket is closed, a comma is missing
+                return syntax(at(end), f"{problem} (is a ',' missing before this?)")
             opening = "'['" if context.endswith("sequence") else "'{'"
             return syntax(at(start), f"the {opening} here is never closed ({problem} by "
                                      f"{gave_up})")
@@ -248,6 +252,28 @@ def _yaml_syntax_problem(text: str, shown: Path, error: MarkedYAMLError) -> Prob
                       f"the quoted value that starts here runs on to line {end.line + 1}, where "
                       f"the parser fails ({problem})", "add its closing quote if it is missing")
     return syntax(at(end), problem)
+
+
+def _flow_closed(text: str, start: Mark) -> bool:
+    """Whether the '[' or '{' at ``start`` has its closing bracket, as the scanner reads the
+    text (the scanner reads on where the parser fails)."""
+    import yaml
+
+    depth = 0
+    loader_class = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    try:
+        for token in yaml.scan(text, Loader=loader_class):
+            if (token.start_mark.line, token.start_mark.column) < (start.line, start.column):
+                continue
+            if isinstance(token, yaml.FlowSequenceStartToken | yaml.FlowMappingStartToken):
+                depth += 1
+            elif isinstance(token, yaml.FlowSequenceEndToken | yaml.FlowMappingEndToken):
+                depth -= 1
+                if depth == 0:
+                    return True
+    except yaml.YAMLError:
+        return False
+    return False
 
 
 _MAX_DEPTH = 64
