@@ -269,6 +269,10 @@ INPUT_CASES: dict[str, InputCase] = {
     "error: <file>:<line>: 'quote' is for claims (a speaker's words), not for facts (<type>); "
     "put the words that support it under evidence:":
         InputCase("quote-on-a-fact", with_field('quote: "slapped crippling sanctions"')),
+    "error: <file>:<line>: 'quote' is for claims (a speaker's words), not for reference "
+    "entities (<type>); remove it (give where the entity comes from as source:)":
+        InputCase("ref-quote", "entities:\n  - id: ref-q\n    type: State\n    label: Q\n"
+                  '    quote: "hello"\n', "reference"),
     "error: <file>:<line>: '<key>' is stated only as a claim's content, never as a field: write "
     "{subject: …, predicate: <key>, object: …} under content:":
         InputCase("content-predicate-field", with_field("doesNotRecognise: russia")),

@@ -231,7 +231,7 @@ def _load_entity(
     if ident is None or type_ is None:
         return None
     fields = _fields(mapping, ENTITY_RESERVED, schema, problems, published=None, text=None)
-    _check_fit(node, mapping, type_, schema, problems)
+    _check_fit(node, mapping, type_, schema, problems, entity=True)
     country = None
     if "pycountry" in mapping:
         country = _country(mapping["pycountry"], problems)
@@ -788,13 +788,19 @@ def _shortened(words: str) -> str:
 
 
 def _check_fit(
-    node: Node, mapping: dict[str, Node], type_: str, schema: Schema, problems: _Problems
+    node: Node, mapping: dict[str, Node], type_: str, schema: Schema, problems: _Problems,
+    *, entity: bool = False,
 ) -> None:
     """A problem for each field whose property the ontology gives to other classes only (its
-    rdfs:domain): written, it would state something of the wrong kind of thing."""
+    rdfs:domain): written, it would state something of the wrong kind of thing. ``entity``:
+    the record is a reference entity, which has a source, not evidence."""
     for key in mapping:
         where = node.key_locations.get(key, node.location)
-        if key == "quote" and not schema.fits("quote", type_):
+        if key == "quote" and not schema.fits("quote", type_) and entity:
+            problems.add(where, f"'quote' is for claims (a speaker's words), not for reference "
+                         f"entities ({type_}); remove it (give where the entity comes from as "
+                         "source:)")
+        elif key == "quote" and not schema.fits("quote", type_):
             problems.add(where, f"'quote' is for claims (a speaker's words), not for facts "
                          f"({type_}); put the words that support it under evidence:")
         elif key in schema.content_predicates:
