@@ -359,3 +359,22 @@ def test_a_broken_source_map_is_named_with_its_line_and_a_plain_reason(
         f"error: {tmp_path}/sanctions-kg.sourcemap.json:{where}: not a sanctions-kg source map "
         f"({reason}")
     assert "object has no attribute" not in done.stderr
+
+
+def test_a_property_shape_with_a_complex_path_is_named_by_that_path(
+        seed_build: Built, tmp_path: Path) -> None:
+    shapes = tmp_path / "shapes.ttl"
+    shapes.write_text(
+        "@prefix sh: <http://www.w3.org/ns/shacl#> .\n"
+        "@prefix skg: <https://w3id.org/sanctions-kg/ontology#> .\n"
+        "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n"
+        "<http://example.org/S> a sh:NodeShape ; sh:targetClass skg:Sanction ;\n"
+        "  sh:property [ sh:path ( skg:imposer rdfs:comment ) ; sh:minCount 1 ;\n"
+        "                sh:severity sh:Warning ] ;\n"
+        "  sh:property [ sh:path [ sh:inversePath skg:imposer ] ; sh:minCount 1 ;\n"
+        "                sh:severity sh:Info ] .\n", encoding="utf-8")
+    done = run_cli("validate", "--store", seed_build.store, "--shapes", shapes)
+    headers = {line for line in done.stdout.splitlines() if line.startswith(("Warning", "Info"))}
+    assert headers == {
+        "Warning  the property shape for (skg:imposer/rdfs:comment) of http://example.org/S",
+        "Info  the property shape for ^skg:imposer of http://example.org/S"}

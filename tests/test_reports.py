@@ -151,7 +151,8 @@ def test_junit_has_a_testcase_per_result_with_one_failure_at_most(
         ("skg-sh:EvidenceShape-used", "skgid:evidence/article/s1/1 ^prov:wasDerivedFrom"),
         ("skg-sh:SanctionShape-target", "skgid:sanction/article/s1 skg:target"),
         ("skg-sh:StateShape-isoAlpha2", "no results"),
-        ("skg-sh:SummitShape-place", "skgid:summit/article/x skg:place"),
+        ("skg-sh:SummitShape-place",
+         'skgid:summit/article/x skg:place "Line one\\nline \\"two\\""@en'),
     ]
     assert suite.get("tests") == root.get("tests") == "4"
     assert suite.get("failures") == root.get("failures") == str(failures)
@@ -163,6 +164,29 @@ def test_junit_has_a_testcase_per_result_with_one_failure_at_most(
     assert len(remarks) == 3 - failures
     assert not any(case.find("failure") is not None and case.find("system-out") is not None
                    for case in cases)
+
+
+def test_junit_names_are_unique_stable_and_valid_xml() -> None:
+    """Results that differ in their value only, or in a blank focus node's label (which changes
+    from run to run), get names of their own; a control character in a label is escaped."""
+    def result(focus: str, value: str | None, label: str | None = None) -> ValidationResult:
+        return ValidationResult(
+            Severity.VIOLATION, focus, label, SKG + "party", value, "Wrong party.",
+            SKG_SHAPES + "AgreementShape-party", SH + "DatatypeConstraintComponent", None)
+
+    results = (result(ID + "agreement/a/d", '"x"'), result(ID + "agreement/a/d", '"y"'),
+               result("_:f1", None), result("_:f2", None, "bad\u0001label"))
+    text = render(ValidationReport(results, SHAPES), ReportFormat.JUNIT)
+    root = ET.fromstring(text)  # fails on a character XML cannot hold
+    names = [case.get("name") for case in root.iter("testcase")
+             if case.get("classname") == "skg-sh:AgreementShape-party"]
+    assert names == ['skgid:agreement/a/d skg:party "x"', 'skgid:agreement/a/d skg:party "y"',
+                     "a blank node skg:party", "a blank node skg:party (2)"]
+    assert "bad\\u0001label" in text
+    relabelled = (*results[:2], result("_:b7", None), result("_:b9", None, "bad\u0001label"))
+    again = ET.fromstring(render(ValidationReport(relabelled, SHAPES), ReportFormat.JUNIT))
+    assert sorted(case.get("name") or "" for case in again.iter("testcase")) == sorted(
+        case.get("name") or "" for case in root.iter("testcase"))
 
 
 def test_junit_counts_every_result_of_one_shape() -> None:

@@ -268,26 +268,51 @@ def _junit(report: ValidationReport, fail_on: Severity) -> str:
                         failures=str(failed), errors="0")
     suite = ET.SubElement(suites, "testsuite", name="SHACL shapes", tests=str(tests),
                           failures=str(failed), errors="0", skipped="0")
+    named: set[tuple[str, str]] = set()
+
+    def case(classname: str, name: str) -> ET.Element:
+        """A test case whose class and name no other case has: reporters merge cases that
+        share them."""
+        unique, number = name, 1
+        while (classname, unique) in named:
+            number += 1
+            unique = f"{name} ({number})"
+        named.add((classname, unique))
+        return ET.SubElement(suite, "testcase", classname=_xml(classname), name=_xml(unique))
+
     for shape in sorted(by_shape):
         if not by_shape[shape]:
-            ET.SubElement(suite, "testcase", classname=report.shape_name(shape),
-                          name="no results")
+            case(report.shape_name(shape), "no results")
         for result in by_shape[shape]:
-            name = compact(result.focus)
+            # a blank node's label changes from run to run: the name would too
+            words = ["a blank node" if result.focus.startswith("_:") else compact(result.focus)]
             if result.path:
-                name += f" {display_path(result.path)}"
-            case = ET.SubElement(suite, "testcase", classname=report.shape_name(shape),
-                                 name=name)
+                words.append(display_path(result.path))
+            if result.value:
+                words.append(display_term(result.value))
+            element = case(report.shape_name(shape), " ".join(words))
             if result.severity >= fail_on:
-                failure = ET.SubElement(case, "failure", type=result.severity.label,
-                                        message=f"{compact(result.focus)}: {result.message}")
-                failure.text = _details(result)
+                failure = ET.SubElement(element, "failure", type=result.severity.label,
+                                        message=_xml(f"{compact(result.focus)}: "
+                                                     f"{result.message}"))
+                failure.text = _xml(_details(result))
             else:
-                ET.SubElement(case, "system-out").text = (
+                ET.SubElement(element, "system-out").text = _xml(
                     f"{result.severity.label}\n{_details(result)}")
     ET.indent(suites)
     body = ET.tostring(suites, encoding="unicode")
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + body + "\n"
+
+
+#: Characters XML 1.0 does not allow, even escaped: control characters other than tab and
+#: line breaks, lone surrogates, U+FFFE and U+FFFF.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _xml(text: str) -> str:
+    """Text as XML can hold it: a character it cannot is written as its \\uXXXX escape (a
+    label with a control character made the report unreadable)."""
+    return _NOT_XML.sub(lambda char: f"\\u{ord(char.group()):04x}", text)
 
 
 # --- SARIF 2.1.0 -------------------------------------------------------------------------------

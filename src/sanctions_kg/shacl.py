@@ -136,7 +136,15 @@ class ShapesGraph:
         if not paths and not holders:
             return write(shape)
         words = ["the property shape"]
-        if paths:
+        if paths and isinstance(paths[0], ox.BlankNode):  # a sequence, inverse … path
+            try:
+                path = self.sparql_path(paths[0])
+            except Unsupported:
+                path = write(paths[0])
+            else:
+                path = re.sub(r"<([^<>]*)>", lambda iri: write(ox.NamedNode(iri[1])), path)
+            words.append(f"for {path}")
+        elif paths:
             words.append(f"for {write(paths[0])}")
         if holders and not isinstance(holders[0], ox.BlankNode):
             words.append(f"of {write(holders[0])}")
@@ -145,6 +153,24 @@ class ShapesGraph:
     def one(self, subject: Term, predicate: str) -> Term | None:
         values = self.objects(subject, predicate)
         return values[0] if values else None
+
+    def sparql_path(self, node: Term) -> str:
+        """A SHACL path as a SPARQL property path; Unsupported for a malformed one."""
+        iri = _iri_of(node)
+        if iri is not None:
+            return f"<{iri}>"
+        if self.one(node, RDF + "first") is not None:
+            return "(" + "/".join(self.sparql_path(m) for m in self.items(node)) + ")"
+        for key, template in (("inversePath", "^{}"), ("zeroOrMorePath", "{}*"),
+                              ("oneOrMorePath", "{}+"), ("zeroOrOnePath", "{}?")):
+            inner = self.one(node, SH + key)
+            if inner is not None:
+                part = self.sparql_path(inner)
+                return template.format(part if part.startswith(("<", "(")) else f"({part})")
+        alternatives = self.one(node, SH + "alternativePath")
+        if alternatives is not None:
+            return "(" + "|".join(self.sparql_path(m) for m in self.items(alternatives)) + ")"
+        raise Unsupported(f"the path {show_term(node)}")
 
     def items(self, head: Term) -> list[Term]:
         """The members of an RDF list."""
@@ -540,22 +566,7 @@ class _Compiler:
 
     def path(self, node: Term) -> str:
         """A SHACL path as a SPARQL property path."""
-        g = self.graph
-        iri = _iri_of(node)
-        if iri is not None:
-            return f"<{iri}>"
-        if g.one(node, RDF + "first") is not None:
-            return "(" + "/".join(self.path(m) for m in g.items(node)) + ")"
-        for key, template in (("inversePath", "^{}"), ("zeroOrMorePath", "{}*"),
-                              ("oneOrMorePath", "{}+"), ("zeroOrOnePath", "{}?")):
-            inner = g.one(node, SH + key)
-            if inner is not None:
-                part = self.path(inner)
-                return template.format(part if part.startswith(("<", "(")) else f"({part})")
-        alternatives = g.one(node, SH + "alternativePath")
-        if alternatives is not None:
-            return "(" + "|".join(self.path(m) for m in g.items(alternatives)) + ")"
-        raise Unsupported(f"the path {show_term(node)}")
+        return self.graph.sparql_path(node)
 
     # - shapes -
 
