@@ -246,7 +246,7 @@ def watched_kills(site: Site) -> int:
 INJECT = """
 import importlib, os, signal, sys
 build, output, store = (importlib.import_module(f"sanctions_kg.{name}")
-                        for name in ("build", "output", "store"))
+                        for name in ("builder", "output", "store"))
 from sanctions_kg.cli import main
 
 owner, name, number = {"writing files": (output.DatasetWriter, "write", 3),
@@ -331,7 +331,7 @@ def test_build_killed_at_any_moment_leaves_one_whole_build_and_reruns(
 
 FALLBACK = """
 import importlib, os, signal, sys
-atomic, build = (importlib.import_module(f"sanctions_kg.{name}") for name in ("atomic", "build"))
+atomic, build = (importlib.import_module(f"sanctions_kg.{name}") for name in ("atomic", "builder"))
 from sanctions_kg.cli import main
 
 atomic._renameat2 = lambda: None  # as on a system without renameat2(RENAME_EXCHANGE)
@@ -983,7 +983,7 @@ def test_a_timeout_error_raised_by_a_task_comes_through(tmp_path: Path) -> None:
 INTERRUPTED_AT_STAGING = """
 import importlib, signal, sys
 
-build = importlib.import_module("sanctions_kg.build")  # the module, not the function
+build = importlib.import_module("sanctions_kg.builder")
 real = build.staging_dir
 
 def made_then_interrupted(target):

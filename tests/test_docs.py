@@ -124,6 +124,10 @@ def test_the_library_example_runs_as_written(tmp_path: Path) -> None:
     assert any("'basis': 'claim by Ebrahim Raisi'" in line for line in lines)
     assert lines[-2:] == ["True", "validation passed: 0 violations, 0 warnings, 0 info True"]
     assert (tmp_path / "build" / "sanctions-kg.trig").is_file()
+    typed = subprocess.run([sys.executable, "-m", "mypy", "--strict", "--no-incremental",
+                            "example.py"], cwd=tmp_path, capture_output=True, text=True,
+                           timeout=300, check=False)
+    assert typed.returncode == 0, typed.stdout
 
 
 def test_the_library_takes_paths_as_strings_and_reports_a_missing_folder(
@@ -137,6 +141,28 @@ def test_the_library_takes_paths_as_strings_and_reports_a_missing_folder(
     options = skg.BuildOptions(data_dir="data", out_dir="out", store_dir="store")  # type: ignore[arg-type]
     assert (options.data_dir, options.out_dir, options.store_dir) == (
         Path("data"), Path("out"), Path("store"))
+    with pytest.raises(skg.InputError, match=r"nope\.trig"):
+        skg.validate_files(str(tmp_path / "nope.trig"))  # one path, not its letters
+
+
+def test_run_named_takes_a_store_folder_or_an_open_store_and_refuses_what_it_cannot_run(
+        seed_build: Built) -> None:
+    import pyoxigraph as ox
+
+    import sanctions_kg as skg
+
+    by_folder = skg.run_named("sanctions-on-iran", seed_build.store, state="russia")
+    rows = [[term.value if term is not None else None for term in row] for row in by_folder]
+    store = skg.open_read(seed_build.store)
+    again = skg.run_named("sanctions-on-iran", store, state="russia")
+    assert isinstance(store, ox.Store) and rows
+    assert [[t.value if t is not None else None for t in row] for row in again] == rows
+    with pytest.raises(skg.UsageError, match="no-such-query"):
+        skg.run_named("no-such-query", store)
+    with pytest.raises(skg.UsageError, match="stat"):
+        skg.run_named("sanctions-on-iran", store, stat="iran")
+    numbers = skg.run_named("sanctions-on-iran", store, state=3)  # written as --param state=3
+    assert list(numbers) == []
 
 
 def test_the_readme_s_build_and_push_figures_are_the_seed_s(seed_build: Built) -> None:
@@ -151,3 +177,18 @@ def test_the_readme_s_build_and_push_figures_are_the_seed_s(seed_build: Built) -
         assert re.search(rf"^ +{count}  {re.escape(graph)}$", README, re.MULTILINE), graph
         assert re.search(rf"^ +{count} +{count}  {re.escape(graph)}$", README, re.MULTILINE)
     assert re.search(rf"^ +{total} +{total}  total$", README, re.MULTILINE)
+
+
+def test_no_name_the_package_exports_is_also_one_of_its_modules() -> None:
+    """Importing a submodule binds it as the package's attribute of that name: an exported
+    function named like its module (``build`` in ``build.py``) became the module as soon as
+    anything imported it, and ``skg.build(options)`` raised 'module is not callable'."""
+    import pkgutil
+
+    import sanctions_kg as skg
+
+    modules = {module.name for module in pkgutil.iter_modules(skg.__path__)}
+    assert modules and not modules & set(skg.__all__)
+    import sanctions_kg.builder  # what the CLI imports
+
+    assert callable(skg.build) and skg.build.__module__ == "sanctions_kg.builder"

@@ -479,7 +479,7 @@ def _file_vanished(c: Context) -> Outcome:
 
 
 def _build_with_ontology(c: Context, ontology: Path) -> Outcome:
-    from sanctions_kg.build import BuildOptions, build
+    from sanctions_kg.builder import BuildOptions, build
 
     options = BuildOptions(make_data(c.tmp, MINI), c.tmp / "out", c.tmp / "store",
                            ontology=ontology)

@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 _EXPORTS = {
-    "build": "build",
-    "BuildOptions": "build",
-    "BuildSummary": "build",
+    "build": "builder",
+    "BuildOptions": "builder",
+    "BuildSummary": "builder",
     "DateSpec": "dates",
     "PartialDate": "dates",
     "Precision": "dates",
@@ -110,7 +110,7 @@ def __getattr__(name: str) -> Any:
 
 
 if TYPE_CHECKING:
-    from .build import BuildOptions, BuildSummary, build
+    from .builder import BuildOptions, BuildSummary, build
     from .dates import DateSpec, PartialDate, Precision, resolve
     from .errors import (
         InputError,

@@ -34,7 +34,7 @@ from .results import (
 from .severity import Severity
 
 if TYPE_CHECKING:
-    from .build import BuildSummary
+    from .builder import BuildSummary
     from .validation import ValidationReport
 
 app = typer.Typer(
@@ -157,8 +157,8 @@ def build(
     Example: sanctions-kg build --data data --out build
     """
     from . import interrupts, resources
-    from .build import BuildOptions
-    from .build import build as run_build
+    from .builder import BuildOptions
+    from .builder import build as run_build
     from .errors import shown
     from .store import store_path
 

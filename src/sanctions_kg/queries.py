@@ -934,17 +934,26 @@ def execute(store: ox.Store, query: Query, values: Mapping[str, Value]) -> Resul
         ) from None
 
 
-def run_named(name: str, store: ox.Store | Path | str | None = None, **params: str) -> Results:
-    """Run a named query as ``sanctions-kg query --name`` does: on a store (an open pyoxigraph
-    store, or a store folder opened read-only; the CLI's store by default), each parameter
-    given as ``--param`` takes it (``state="russia"``) and the others at their defaults."""
+def run_named(
+    name: str, store: ox.Store | Path | str | None = None, **params: object
+) -> ox.QuerySolutions:
+    """Run a named SELECT query as ``sanctions-kg query --name`` does: on a store (an open
+    pyoxigraph store, or a store folder opened read-only; the CLI's store by default), each
+    parameter written as ``--param`` takes it (``state="russia"``), the others at their
+    defaults. UsageError for an unknown name or parameter, or a query that is no SELECT."""
     import pyoxigraph as ox
 
     from .store import open_read
 
     query = named(name)
+    if query_form(query) is not QueryForm.SELECT:
+        raise UsageError(f"{query.source}: run_named runs SELECT queries; run this one with "
+                         "sanctions_kg.queries.execute")
     database = store if isinstance(store, ox.Store) else open_read(store)
-    return execute(database, query, bind(query, params))
+    results = execute(database, query, bind(query, {key: str(value)
+                                                    for key, value in params.items()}))
+    assert isinstance(results, ox.QuerySolutions)  # a SELECT gives solutions
+    return results
 
 
 def check_syntax(query: Query) -> None:

@@ -166,7 +166,7 @@ def validate_store(
 
 
 def validate_files(
-    paths: Sequence[Path | str],
+    paths: Sequence[Path | str] | Path | str,
     *,
     shapes: Path | str | None = None,
     ontology: Path | str | None = None,
@@ -184,7 +184,9 @@ def validate_files(
     from .output import BuildFile
     from .store import load_sourcemap
 
-    files = [as_path(path) for path in paths]
+    # one path, or several: a string is one path, not a sequence of one-letter names
+    files = ([as_path(paths)] if isinstance(paths, str | Path)
+             else [as_path(path) for path in paths])
     shapes_file, ontology_file = _shapes_and_ontology(shapes, ontology)
     database = ox.Store()
     for path in files:
