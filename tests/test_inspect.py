@@ -101,6 +101,25 @@ def test_ambiguous_slug_across_articles() -> None:
         inspect.resolve_entity(store, "same")
 
 
+@pytest.mark.parametrize(("articles", "listed"), [(11, 11), (12, 10), (300, 10)])
+def test_an_ambiguous_name_lists_ten_candidates_and_counts_the_rest(
+        articles: int, listed: int) -> None:
+    store = ox.Store()
+    for number in range(articles):
+        node = ox.NamedNode(f"{ID}sanction/a{number:03}/same")
+        store.add(ox.Quad(node, RDF_TYPE, ox.NamedNode(SKG + "Sanction"),
+                          ox.NamedNode(GRAPH + f"article/a{number:03}")))
+    with pytest.raises(UsageError) as caught:
+        inspect.resolve_entity(store, "same")
+    lines = str(caught.value).splitlines()
+    assert lines[0] == (f"'same' is ambiguous: it matches {articles} nodes; pass one of these "
+                        "instead:")
+    assert [line for line in lines if "skgid:sanction/" in line] == [
+        f"  skgid:sanction/a{number:03}/same   (skg:Sanction)" for number in range(listed)]
+    assert lines[-1] == (f"  … and {articles - listed} more" if listed < articles
+                         else f"  skgid:sanction/a{articles - 1:03}/same   (skg:Sanction)")
+
+
 @pytest.mark.parametrize("entity", ["nothing-like-this", "state/atlantis", "<urn:x>", "skg:Nope"])
 def test_unknown_entity(seed_build: Built, entity: str) -> None:
     with pytest.raises(UsageError, match=r"^nothing in the store matches"):

@@ -317,8 +317,20 @@ def test_export_of_an_unknown_graph_lists_the_graphs() -> None:
         export_bytes(ExportFormat.TRIG, "article/b")
     assert str(caught.value) == (
         f"--graph article/b: no such graph in the store; its graphs are: {GRAPH}ontology, "
-        f"{GRAPH}reference, {GRAPH}article/a"
+        f"{GRAPH}reference, {GRAPH}article/a (did you mean 'article/a'?)"
     )
+
+
+def test_an_unknown_graph_among_many_lists_ten_and_counts_the_rest() -> None:
+    store = sample_store()
+    for number in range(20):
+        graph = ox.NamedNode(f"{GRAPH}article/n{number:02}")
+        store.add(ox.Quad(IRAN, LABEL, ox.Literal("Iran"), graph))
+    with pytest.raises(UsageError) as caught:
+        results.export(store, io.BytesIO(), export_format=ExportFormat.TRIG, graph="nothing")
+    message = str(caught.value)
+    assert message.endswith(f"{GRAPH}article/n06, … and 13 more")
+    assert message.count(GRAPH) == 10
 
 
 def test_export_to_a_file_replaces_it_in_one_step(tmp_path: Path) -> None:

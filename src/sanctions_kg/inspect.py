@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any, TextIO
 
-from .errors import UsageError
+from .errors import LISTED_NAMES, UsageError
 from .namespaces import ID, PREFIXES, RDF, RDFS, SKG
 from .results import compact, visible, write_rows
 from .store import mentions
@@ -441,11 +441,15 @@ def resolve_entity(store: ox.Store, entity: str) -> str:
             return next(iter(tier))
         if len(tier) > 1:
             names = _Names(store)
+            nodes = sorted(tier)
+            first = nodes if len(nodes) <= LISTED_NAMES + 1 else nodes[:LISTED_NAMES]
             listing = "\n".join(
                 f"  {compact(node)}  {names.label(node) or ''} "
                 f"({', '.join(compact(t) for t in names.types(node)) or 'untyped'})"
-                for node in sorted(tier)
+                for node in first
             )
+            if len(first) < len(nodes):
+                listing += f"\n  … and {len(nodes) - len(first):,} more"
             raise UsageError(
                 f"'{entity}' is ambiguous: it matches {len(tier)} nodes; "
                 f"pass one of these instead:\n{listing}"

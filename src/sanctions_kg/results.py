@@ -21,7 +21,7 @@ from enum import Enum
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, BinaryIO, TextIO, TypeVar, cast
 
-from .errors import UsageError
+from .errors import UsageError, did_you_mean, listed
 from .namespaces import (
     ARTICLE_GRAPH_PREFIX,
     GRAPH,
@@ -429,9 +429,11 @@ def export(
     if graph is not None:
         iri = graph_iri(graph)
         if iri not in graphs:
-            known = ", ".join(graphs) or "none"
+            known = listed(graphs) or "none"
             raise UsageError(
                 f"--graph {graph}: no such graph in the store; its graphs are: {known}"
+                # compared by what follows the common start: whole IRIs all look alike
+                + did_you_mean(iri.removeprefix(GRAPH), [g.removeprefix(GRAPH) for g in graphs])
             )
         graphs = [iri]
     counted: _Counted[ox.Quad] | _Counted[ox.Triple]
