@@ -392,7 +392,7 @@ def test_a_parameter_missing_from_the_projection_is_explained() -> None:
          f"({', '.join(sorted(PREFIXES))})"),
         # a prefix is blamed only when declaring it gets the parser further
         ("SELECT * WHERE { ?s ?p <http://example.org/a b> }", "1:48",
-         "expected IRI parsing failed; fix the query"),
+         "IRI parsing failed; fix the query"),
         ('SELECT * WHERE { ?s ?p "foo:bar }', "1:18",
          "in the part starting with '?s'; fix the query"),
         ("PREFIX foo: <http://x/ SELECT * WHERE { ?s ?p ?o }", "1:1",
@@ -402,6 +402,9 @@ def test_a_parameter_missing_from_the_projection_is_explained() -> None:
         ("SELECT ?s WHERE { ?s skg:party/foo:b ?o }", "1:32",
          "undeclared prefix 'foo:' in foo:b; declare it with PREFIX or use a predeclared one "
          f"({', '.join(sorted(PREFIXES))})"),
+        # the parser's own sentence, even one that starts with a keyword
+        ("SELECT * WHERE { ?s skg:isoAlpha2 ?c } GROUP BY ?s ?c", "1:54",
+         "SELECT * is not authorized with GROUP BY; fix the query"),
         # the parser's notation is left out of what it expected, and digits are a number
         ("SELECT ?s WHERE { ?s a skg:Sanction } LIMIT x", "1:45",
          "expected one of HAVING, OFFSET, OPTIONAL, VALUES, a number; fix the query"),

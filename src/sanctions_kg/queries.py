@@ -1029,7 +1029,8 @@ def _unknown_form(query: Query, offset: int) -> QueryError | None:
 
 #: A sentence among the tokens an "expected one of …" message lists: the parser's own words
 #: for what is wrong ("The SELECT contains a variable that is unbound").
-_SENTENCE = re.compile(r"(?:^expected(?: one of)? |, )([A-Z][a-z]+(?: [^,\"'\[\]]+)+)(?=, |$)")
+_SENTENCE = re.compile(
+    r"(?:^expected(?: one of)? |, )([A-Z][^,\"'\[\]\n]*? [a-z][^,\"'\[\]\n]*)(?=, |$)")
 
 
 def _stated(detail: str) -> str:
