@@ -643,3 +643,14 @@ def test_a_query_file_is_named_as_given(tmp_path: Path) -> None:
     assert (done.code, done.stderr) == (2, f"error: {missing}: no such query file\n")
     done = run_cli("query", "--file", tmp_path, cwd=tmp_path)
     assert done.code == 2 and done.stderr.startswith(f"error: {tmp_path}: is a folder")
+
+
+def test_a_parameter_the_select_leaves_out_binds_as_on_an_endpoint(
+        seed_build: Built, tmp_path: Path) -> None:
+    path = tmp_path / "code.rq"
+    path.write_text("# title: Code\n# question: Which code?\n# param: s iri state/iran — x\n"
+                    "SELECT ?o WHERE { ?s skg:isoAlpha2 ?o }\n", encoding="utf-8")
+    code, out, err = query(seed_build, "--file", path, "--format", "csv")
+    assert (code, out, err) == (0, "o\nIR\n", "")
+    code, out, _ = query(seed_build, "--file", path, "--format", "csv", "--param", "s=russia")
+    assert (code, out) == (0, "o\nRU\n")

@@ -971,7 +971,9 @@ def _sparql_syntax_part(c: Context) -> Outcome:
 @produces("error: <source>: the parameter variable <variable> is not in the SELECT clause; "
           "project it (SELECT <variable> … or SELECT *) so that the parameter can bind it")
 def _param_not_projected(c: Context) -> Outcome:
-    text = PARAMETERS.replace("SELECT * WHERE { ?node ?p ?o }", "SELECT ?p WHERE { ?node ?p ?o }")
+    # a parameter listed in VALUES is bound by pyoxigraph, which needs it projected
+    text = PARAMETERS.replace("SELECT * WHERE { ?node ?p ?o }",
+                              "SELECT ?p WHERE { VALUES ?node { skg:x } ?node ?p ?o }")
     return c.cli("query", "--file", c.write("projection.rq", text), "--store", c.seed)
 
 

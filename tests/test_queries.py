@@ -327,7 +327,9 @@ IRAN = Value(ParamKind.IRI, ID + "state/iran")
         ("SELECT ?s WHERE { VALUES ?s { skgid:x } }", None),
         ("SELECT ?s WHERE { VALUES (?x ?s) { (1 2) } }", None),
         ("ASK { ?x skg:target ?s }", None),
-        ("SELECT ?x WHERE { ?x skg:target ?s }", None),  # not projected: pyoxigraph says so
+        # not projected: written in all the same, as VALUES binds it on an endpoint
+        ("SELECT ?x WHERE { ?x skg:target ?s }",
+         "SELECT ?x WHERE { ?x skg:target <https://w3id.org/sanctions-kg/id/state/iran> }"),
     ],
 )
 def test_parameters_are_written_into_the_text(text: str, expected: str | None) -> None:
@@ -360,8 +362,15 @@ def test_a_syntax_error_is_located_in_the_file_not_in_the_written_text() -> None
     assert str(bound.value).startswith("queries/x.rq:2:")
 
 
-def test_a_parameter_missing_from_the_projection_is_explained() -> None:
+def test_a_parameter_missing_from_the_projection_binds_as_on_an_endpoint() -> None:
     query = Query("SELECT ?t WHERE { ?s skg:target ?t }", "q.rq")
+    solutions = queries.execute(sample_store(), query, {"s": Value(ParamKind.IRI, "urn:b")})
+    assert isinstance(solutions, ox.QuerySolutions)
+    assert [variable.value for variable in solutions.variables] == ["t"]
+
+
+def test_a_parameter_pyoxigraph_must_bind_and_the_projection_leaves_out_is_explained() -> None:
+    query = Query("SELECT ?t WHERE { VALUES ?s { <urn:a> } ?s skg:target ?t }", "q.rq")
     with pytest.raises(QueryError, match=r"q.rq: the parameter variable \?s is not in the SELECT"):
         queries.execute(sample_store(), query, {"s": Value(ParamKind.IRI, "urn:b")})
 

@@ -713,7 +713,7 @@ def substituted_text(query: Query, values: Mapping[str, Value]) -> str | None:
     store this is the difference between scanning every sanction and reading the few that
     target the state asked about.
 
-    Covered: SELECT queries whose outermost projection names the variables (not ``*``), where
+    Covered: SELECT queries whose outermost projection names its variables (not ``*``), where
     no parameter variable is assigned (``AS ?name``) or listed in a VALUES clause. In the
     outermost projection the variable becomes ``(value AS ?name)``; a subquery no longer
     projects it (the subquery and the query around it would join on one constant, which
@@ -731,8 +731,10 @@ def substituted_text(query: Query, values: Mapping[str, Value]) -> str | None:
     tokens = shape.tokens
     names = set(values)
     projected = _projection(tokens, shape.index)
-    if projected is None or names - projected or _listed_in_values(tokens, names):
-        return None  # pyoxigraph reports a missing projection with its own message
+    if projected is None or _listed_in_values(tokens, names):
+        return None
+    # A parameter the projection leaves out is written as its value all the same, as VALUES
+    # binds it on an endpoint: the rows are the same, without that column.
     pieces: list[str] = []
     last = 0
     parens = 0
