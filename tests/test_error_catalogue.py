@@ -837,7 +837,9 @@ def _query_param(c: Context, assignment: str) -> Outcome:
 
 
 for _message, _assignment in {
-    "error: <source>: --param <name>: '<value>' is not a date; write YYYY-MM-DD": "day=2022-13-01",
+    "error: <source>: --param <name>: '<value>' is not a date; write YYYY-MM-DD": "day=15/09/2022",
+    "error: <source>: --param <name>: '<value>' is no day of the calendar (<reason>); give a "
+    "date that exists": "day=2022-02-30",
     "error: <source>: --param <name>: '<value>' is not an integer": "count=one",
     "error: <source>: --param <name>: '<value>' is not an absolute IRI": "node=<iran>",
     "error: <source>: --param <name>: '<value>': an IRI in angle brackets needs both, <…>":

@@ -377,7 +377,10 @@ def parse_value(kind: ParamKind, text: str) -> Value:
     if kind is ParamKind.DATE:
         try:
             return Value(kind, dt.date.fromisoformat(text.strip()).isoformat())
-        except ValueError:
+        except ValueError as error:
+            if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text.strip()):  # 2022-02-30: no such day
+                raise ValueError(f"'{text}' is no day of the calendar ({error}); give a date "
+                                 "that exists") from None
             raise ValueError(f"'{text}' is not a date; write YYYY-MM-DD") from None
     if kind is ParamKind.INTEGER:
         if not re.fullmatch(r"[+-]?[0-9]+", text.strip()):
