@@ -1103,6 +1103,18 @@ def _unknown_entity(c: Context) -> Outcome:
     return c.cli("describe", "atlantis", "--store", c.seed)
 
 
+@produces("error: nothing in the store matches '<entity>', and '<prefix>:' is no predeclared "
+          "prefix; use one of <prefixes>, or a full IRI")
+def _unknown_entity_prefix(c: Context) -> Outcome:
+    return c.cli("describe", "foo:bar", "--store", c.seed)
+
+
+@produces("error: ENTITY is empty; give an IRI, a prefixed name (skg:Sanction), an id path "
+          "(state/iran), a slug (iran) or a label (Islamic Republic of Iran)")
+def _empty_entity(c: Context) -> Outcome:
+    return c.cli("describe", " ", "--store", c.seed)
+
+
 # --- remote: push and query --endpoint ------------------------------------------------------
 
 SECRET = "s3cret-Pa55"

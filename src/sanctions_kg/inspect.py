@@ -433,6 +433,9 @@ def resolve_entity(store: ox.Store, entity: str) -> str:
     The first of these three that matches anything decides; more than one match is ambiguous.
     """
     text = entity.strip()
+    if not text:
+        raise UsageError("ENTITY is empty; give an IRI, a prefixed name (skg:Sanction), an id "
+                         "path (state/iran), a slug (iran) or a label (Islamic Republic of Iran)")
     iri = _as_iri(text)
     if iri is not None and mentions(store, iri):
         return iri
@@ -455,6 +458,11 @@ def resolve_entity(store: ox.Store, entity: str) -> str:
                 f"pass one of these instead:\n{listing}"
             )
     shown = f"<{iri}>" if iri is not None else f"'{entity}'"
+    prefix, colon, _ = text.partition(":")
+    if colon and iri is None and re.fullmatch(r"[A-Za-z][\w.-]*", prefix):
+        raise UsageError(f"nothing in the store matches '{entity}', and '{prefix}:' is no "
+                         f"predeclared prefix; use one of {', '.join(sorted(PREFIXES))}, or a "
+                         "full IRI")
     raise UsageError(
         f"nothing in the store matches {shown}; give an IRI, a prefixed name (skg:Sanction), "
         "an id path (state/iran), a slug (iran) or a label (Islamic Republic of Iran)"
