@@ -373,8 +373,8 @@ INPUT_CASES: dict[str, InputCase] = {
     f"error: {LOC}: article id '<id>' must be kebab-case (lower-case letters, digits and "
     "hyphens); write '<kebab-id>'":
         InputCase("article-id", edit("  id: mini\n", "  id: Mini_Case\n")),
-    f"error: {LOC}: 'language' must be a BCP 47 language tag such as en or pt-BR, not "
-    "'<value>'":
+    f"error: {LOC}: 'language' must be a language tag such as en or pt-BR (an ISO 639 language "
+    "code, then subtags of 2 to 8 letters or digits), not '<value>'":
         InputCase("language-tag", edit("  published: 2022-09-15\n",
                                        "  published: 2022-09-15\n  language: en_US\n")),
     f"error: {LOC}: 'url' must be an absolute address such as https://example.org/page, not "

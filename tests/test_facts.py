@@ -533,15 +533,15 @@ def test_a_date_given_with_its_expression_must_agree_with_it(
     ("  publisher: yes", "'publisher' must be text, not yes, which YAML reads as a truth value; "
      "put it in quotes"),
     ("  title: ''", "'title' must be a non-empty text"),
-    ("  language: en glish", "'language' must be a BCP 47 language tag such as en or pt-BR, "
-     "not 'en glish'"),
+    ("  language: en glish", "'language' must be a language tag such as en or pt-BR (an ISO "
+     "639 language code, then subtags of 2 to 8 letters or digits), not 'en glish'"),
     # well-formed BCP 47, but no ISO 639 code: the article shape would refuse it
-    ("  language: English", "'language' must be a BCP 47 language tag such as en or pt-BR, "
-     "not 'English'"),
-    ("  language: qq", "'language' must be a BCP 47 language tag such as en or pt-BR, "
-     "not 'qq'"),
-    ("  language: en-x-private", "'language' must be a BCP 47 language tag such as en or pt-BR, "
-     "not 'en-x-private'"),
+    ("  language: English", "'language' must be a language tag such as en or pt-BR (an ISO "
+     "639 language code, then subtags of 2 to 8 letters or digits), not 'English'"),
+    ("  language: qq", "'language' must be a language tag such as en or pt-BR (an ISO "
+     "639 language code, then subtags of 2 to 8 letters or digits), not 'qq'"),
+    ("  language: en-x-private", "'language' must be a language tag such as en or pt-BR (an ISO "
+     "639 language code, then subtags of 2 to 8 letters or digits), not 'en-x-private'"),
 ])
 def test_the_articles_url_and_language_are_checked_where_they_are_written(
     tmp_path: Path, line: str, message: str
@@ -553,7 +553,8 @@ def test_the_articles_url_and_language_are_checked_where_they_are_written(
 
 
 @pytest.mark.parametrize(("written", "tag"), [
-    ("en", "en"), ("EN", "en"), ("fas", "fas"), ("EN-gb", "en-GB"),
+    ("en", "en"), ("EN", "en"), ("fas", "fa"), ("eng-us", "en-US"), ("haw", "haw"),
+    ("EN-gb", "en-GB"),
     ("zh-hant-tw", "zh-Hant-TW"), ("de-CH-1901", "de-CH-1901"),
 ])
 def test_a_language_tag_is_kept_in_bcp_47_case_and_passes_validation(

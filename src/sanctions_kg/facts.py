@@ -965,15 +965,19 @@ def _language(node: Node | None, problems: _Problems) -> str:
         return "en"
     primary, _, rest = value.partition("-")
     code = primary.lower()
-    known = (_LANGUAGE_TAG.fullmatch(value) is not None
-             and pycountry.languages.get(**{"alpha_2" if len(code) == 2 else "alpha_3": code}))
+    language = (pycountry.languages.get(**{"alpha_2" if len(code) == 2 else "alpha_3": code})
+                if _LANGUAGE_TAG.fullmatch(value) else None)
+    known = language is not None
+    # BCP 47 takes the shortest ISO 639 code: eng is written en
+    code = getattr(language, "alpha_2", code)
     try:
         ox.Literal("", language=value)
     except ValueError:
         known = False
     if not known:
-        problems.add(node.location, f"'language' must be a BCP 47 language tag such as en or "
-                     f"pt-BR, not '{printable(value)}'")
+        problems.add(node.location, f"'language' must be a language tag such as en or pt-BR "
+                     "(an ISO 639 language code, then subtags of 2 to 8 letters or digits), not "
+                     f"'{printable(value)}'")
         return value
     # RFC 5646, 2.1.1: language in lower case, script in title case, region in upper case.
     subtags = [tag.upper() if len(tag) == 2 else tag.title() if len(tag) == 4 else tag.lower()
