@@ -132,13 +132,18 @@ def test_describe_a_fact_shows_its_own_quotes(seed_build: Built) -> None:
     assert [q.exact for q in description.quotes][-1] == "slapped crippling sanctions on the country"
     claims = {m.node for m in description.mentions}
     assert all(node.startswith("skgid:claim/") for node in claims) and claims
+    assert f"\nFacts and claims ({len(claims)}, by {len(description.mentions)} links)\n" in (
+        description.to_text())
 
 
 def test_describe_text_and_json(seed_build: Built) -> None:
     description = inspect.describe(open_read(seed_build.store), "iran")
     text = description.to_text()
     assert text.startswith("skgid:state/iran — Iran\n  https://w3id.org/sanctions-kg/id/state/iran\n")
-    assert f"\nFacts and claims ({len(description.mentions)})\n" in text
+    distinct = len({mention.node for mention in description.mentions})
+    assert distinct < len(description.mentions)  # claims whose several contents name Iran
+    assert (f"\nFacts and claims ({distinct}, by {len(description.mentions)} links)\n"
+            in text)
     assert "    quote [1116–1158]: “slapped crippling sanctions on the country”\n" in text
     document = json.loads(description.to_json())
     assert document["iri"] == IRAN and len(document["mentions"]) == len(description.mentions)

@@ -214,7 +214,9 @@ class Description:
             for prop in self.properties:
                 value = prop.value + (f"  ({prop.label})" if prop.label else "")
                 lines.append(f"  {prop.predicate:<{width}}  {value}  [{_graph_name(prop.graph)}]")
-        lines += ["", f"Facts and claims ({len(self.mentions)})"]
+        distinct = len({mention.node for mention in self.mentions})
+        links = "" if distinct == len(self.mentions) else f", by {len(self.mentions)} links"
+        lines += ["", f"Facts and claims ({distinct}{links})"]
         if not self.mentions:
             lines.append("  none")
         for mention in self.mentions:
