@@ -240,6 +240,14 @@ INPUT_CASES: dict[str, InputCase] = {
         InputCase("deep", MINI + "deep: " + "[" * 70 + "]" * 70 + "\n"),
     f"error: {LOC}: YAML syntax error: <problem>; fix the syntax":
         InputCase("yaml-syntax", edit("    target: iran\n", "    target: [iran\n")),
+    f"error: {LOC}: YAML syntax error: '<text>' has no ':' after its key, so the lines below run "
+    "on as its text up to line <line> (<problem>); add the ':' after the key":
+        InputCase("yaml-key-without-colon", edit("  - id: us-sanctions-on-iran\n",
+                                                 "  - id us-sanctions-on-iran\n")),
+    f"error: {LOC}: YAML syntax error: a key here is indented further than the one above it, "
+    "whose value runs on to this line as plain text (<problem>); indent it as the keys before "
+    "it":
+        InputCase("yaml-key-indented", edit("    type: Sanction\n", "     type: Sanction\n")),
     f"error: {LOC}: YAML syntax error: the quoted value that starts here is never closed; add "
     "its closing quote":
         InputCase("yaml-quote-never-closed", MINI + 'notes: "unfinished\n'),

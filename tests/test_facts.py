@@ -112,6 +112,20 @@ BAD_INPUT = [
         "expected ',' or ']' by the end of the file); fix the syntax",
     ),
     (
+        "yaml-first-key-without-colon",
+        replace("  - id: us-sanctions-on-iran\n", "  - id us-sanctions-on-iran\n"),
+        "facts/mini.yaml:6:5: YAML syntax error: 'id us-sanctions-on-iran' has no ':' after its "
+        "key, so the lines below run on as its text up to line 7 (mapping values are not "
+        "allowed in this context); add the ':' after the key",
+    ),
+    (
+        "yaml-key-indented-further",
+        replace("    type: Sanction\n", "     type: Sanction\n"),
+        "facts/mini.yaml:7:10: YAML syntax error: a key here is indented further than the one "
+        "above it, whose value runs on to this line as plain text (mapping values are not "
+        "allowed in this context); indent it as the keys before it",
+    ),
+    (
         "yaml-missing-colon",
         replace("    type: Sanction\n", "    type Sanction\n"),
         "facts/mini.yaml:7:5: YAML syntax error: could not find expected ':' after the key that "

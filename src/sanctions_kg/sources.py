@@ -234,23 +234,39 @@ def _yaml_syntax_problem(text: str, shown: Path, error: MarkedYAMLError) -> Prob
             opening = "'['" if context.endswith("sequence") else "'{'"
             return syntax(at(start), f"the {opening} here is never closed ({problem} by "
                                      f"{gave_up})")
-    # An unclosed quote that a later quote ended: the value runs over lines to where the
-    # parser gave up. Multi-line quoted values are valid YAML, so only one that ends on the
-    # line where the parser failed is taken for the cause.
-    quoted: yaml.ScalarToken | None = None
+    # A value that runs over lines to where the parser gave up: a quote left open that a later
+    # quote ended, or a key without its ':' that the next lines continue as plain text
+    # ("- id iran" then "type: State" reads as the text "id iran type"). Multi-line values are
+    # valid YAML, so only one that ends on the line where the parser failed is the cause.
+    last: yaml.ScalarToken | None = None
+    is_value = False  # the text follows a key's ':': it is a value, not a key
+    previous: yaml.Token | None = None
     loader_class = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
         for token in yaml.scan(text, Loader=loader_class):
             if (token.start_mark.line, token.start_mark.column) >= (end.line, end.column):
                 break
-            if isinstance(token, yaml.ScalarToken) and token.style in ('"', "'"):
-                quoted = token
+            if isinstance(token, yaml.ScalarToken):
+                last, is_value = token, isinstance(previous, yaml.ValueToken)
+            previous = token
     except yaml.YAMLError:
         pass  # the scanner stops at its own error, past the tokens that matter here
-    if (quoted is not None and quoted.start_mark.line < quoted.end_mark.line == end.line):
-        return syntax(at(quoted.start_mark),
-                      f"the quoted value that starts here runs on to line {end.line + 1}, where "
-                      f"the parser fails ({problem})", "add its closing quote if it is missing")
+    if last is not None and last.start_mark.line < last.end_mark.line == end.line:
+        if last.style in ('"', "'"):
+            return syntax(at(last.start_mark),
+                          f"the quoted value that starts here runs on to line {end.line + 1}, "
+                          f"where the parser fails ({problem})",
+                          "add its closing quote if it is missing")
+        if "mapping values are not allowed" in problem and is_value:
+            return syntax(at(end), f"a key here is indented further than the one above it, "
+                                   f"whose value runs on to this line as plain text ({problem})",
+                          "indent it as the keys before it")
+        if "mapping values are not allowed" in problem:
+            first = text.splitlines()[last.start_mark.line][last.start_mark.column:].strip()
+            return syntax(at(last.start_mark),
+                          f"'{printable(first)}' has no ':' after its key, so the lines below "
+                          f"run on as its text up to line {end.line + 1} ({problem})",
+                          "add the ':' after the key")
     return syntax(at(end), problem)
 
 
