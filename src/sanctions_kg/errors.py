@@ -82,7 +82,7 @@ class InputError(SanctionsKGError):
             [] if isinstance(problems, str) else _in_reading_order(problems)
         )
         super().__init__(problems if isinstance(problems, str)
-                         else "\n".join(_listed(self.problems)))
+                         else "\n".join(_report_lines(self.problems)))
 
 
 def shown(path: Path) -> Path:
@@ -97,7 +97,7 @@ def shown(path: Path) -> Path:
 LISTED_PLACES = 3
 
 
-def _listed(problems: list[Problem]) -> list[str]:
+def _report_lines(problems: list[Problem]) -> list[str]:
     """The lines that report the problems: one per problem, except that a message met at more
     than ``LISTED_PLACES + 1`` places (a renamed id that the whole corpus references) is listed
     at its first places, and its next line counts the rest and names the last of them. The

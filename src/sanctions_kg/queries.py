@@ -1144,6 +1144,8 @@ def _undeclared_prefix(
         again = _SYNTAX.match(str(error))
         if again is None or (int(again[1]) - 1, int(again[2])) <= place:
             return None
+    except (RuntimeError, ValueError, OSError):
+        pass  # parsed: what evaluating it on an empty store says is no syntax error
     return found
 
 
