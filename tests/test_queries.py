@@ -701,3 +701,11 @@ def test_an_invalid_query_is_not_sent(monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(QueryError, match="SPARQL syntax error"):
         queries.run(queries.from_text("SELECT * WHERE {"), io.BytesIO(),
                     target=queries.Endpoint("http://127.0.0.1:1/q"))
+
+
+@pytest.mark.parametrize(("value", "text"), [(1e-9, "0.000000001"), (30.0, "30"), (1.5, "1.5"),
+                                             (1_000_000.0, "1000000"), (0.25, "0.25")])
+def test_seconds_are_written_as_plain_decimals(value: float, text: str) -> None:
+    from sanctions_kg.errors import seconds_text
+
+    assert seconds_text(value) == text

@@ -146,6 +146,14 @@ class UsageError(SanctionsKGError):
 MAX_TIMEOUT = 1_000_000
 
 
+def seconds_text(value: float) -> str:
+    """Seconds as a message writes them: plain decimals (``0.000000001``, ``30``), never the
+    exponent that ``:g`` gives small values (``1e-09``)."""
+    from decimal import Decimal
+
+    return format(Decimal(repr(value)).normalize(), "f")
+
+
 def time_limit(timeout: float | None) -> float | None:
     """The limit a ``--timeout`` sets, in seconds: None (no limit) for None or 0; UsageError
     unless it is a positive number. ``query`` and ``push`` check their option here, so that

@@ -55,6 +55,7 @@ from .errors import (
     RemoteError,
     UsageError,
     closest,
+    seconds_text,
     shown,
     time_limit,
 )
@@ -1264,11 +1265,11 @@ def watchdog(seconds: float | None, target: Path | Endpoint | None = None) -> It
     timer = None
     if limit is not None:
         if isinstance(target, Endpoint):
-            message = (f"error: {target.url} did not answer within {limit:g} s; check that the "
-                       "server is running, or allow more time with --timeout\n")
+            message = (f"error: {target.url} did not answer within {seconds_text(limit)} s; check "
+                       "that the server is running, or allow more time with --timeout\n")
         else:
-            message = (f"error: query timed out after {limit:g} s; narrow the query or raise "
-                       "--timeout\n")
+            message = (f"error: query timed out after {seconds_text(limit)} s; narrow the query or "
+                       "raise --timeout\n")
         timer = threading.Timer(limit, _expire, args=(message, 2))
         timer.daemon = True
         timer.start()

@@ -42,7 +42,7 @@ from enum import Enum
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Final, TypeVar
 
-from .errors import RemoteError, UsageError, time_limit
+from .errors import RemoteError, UsageError, seconds_text, time_limit
 
 if TYPE_CHECKING:
     import pyoxigraph as ox
@@ -435,7 +435,7 @@ class _Client:
 
     def _network_error(self, reason: object, shown: str) -> RemoteError:
         if isinstance(reason, TimeoutError):
-            limit = f"{self.timeout:g} s" if self.timeout else "the time allowed"
+            limit = f"{seconds_text(self.timeout)} s" if self.timeout else "the time allowed"
             return RemoteError(
                 f"{shown} did not answer within {limit}; check that the server is running, "
                 "or allow more time with --timeout"
