@@ -126,6 +126,12 @@ BAD_INPUT = [
         "allowed in this context); indent it as the keys before it",
     ),
     (
+        "yaml-end-without-a-line-break",  # the parser's place is past the last line
+        lambda text: text + "notes: [a,",
+        "facts/mini.yaml:18:11: YAML syntax error: did not find expected node content; fix the "
+        "syntax",
+    ),
+    (
         "yaml-missing-colon",
         replace("    type: Sanction\n", "    type Sanction\n"),
         "facts/mini.yaml:7:5: YAML syntax error: could not find expected ':' after the key that "

@@ -210,7 +210,11 @@ def _yaml_syntax_problem(text: str, shown: Path, error: MarkedYAMLError) -> Prob
     problem, context = error.problem or "invalid YAML", error.context or ""
     end, start = error.problem_mark, error.context_mark
 
+    lines = text.splitlines() or [""]
+
     def at(mark: Mark) -> Location:
+        if mark.line >= len(lines):  # the end of a file without a final line break
+            return Location(shown, len(lines), len(lines[-1]) + 1)
         return Location(shown, mark.line + 1, mark.column + 1)
 
     def syntax(location: Location, what: str, advice: str = "fix the syntax") -> Problem:
