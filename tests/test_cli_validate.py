@@ -378,3 +378,19 @@ def test_a_property_shape_with_a_complex_path_is_named_by_that_path(
     assert headers == {
         "Warning  the property shape for (skg:imposer/rdfs:comment) of http://example.org/S",
         "Info  the property shape for ^skg:imposer of http://example.org/S"}
+
+
+def test_a_path_that_contains_itself_is_a_shapes_error_not_a_crash(
+        seed_build: Built, tmp_path: Path) -> None:
+    shapes = tmp_path / "cycle.ttl"
+    shapes.write_text(
+        "@prefix sh: <http://www.w3.org/ns/shacl#> .\n"
+        "@prefix skg: <https://w3id.org/sanctions-kg/ontology#> .\n"
+        "<http://example.org/S> a sh:NodeShape ; sh:targetClass skg:Sanction ;\n"
+        "  sh:property <http://example.org/P> .\n"
+        "<http://example.org/P> sh:path _:p ; sh:minCount 1 .\n"
+        "_:p sh:inversePath _:p .\n", encoding="utf-8")
+    done = run_cli("validate", "--store", seed_build.store, "--shapes", shapes)
+    assert done.code == 2, done.stderr
+    assert done.stderr.startswith(f"error: {shapes}: the shapes cannot be used")
+    assert "Traceback" not in done.stderr

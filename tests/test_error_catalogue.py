@@ -244,6 +244,12 @@ INPUT_CASES: dict[str, InputCase] = {
     "on as its text up to line <line> (<problem>); add the ':' after the key":
         InputCase("yaml-key-without-colon", edit("  - id: us-sanctions-on-iran\n",
                                                  "  - id us-sanctions-on-iran\n")),
+    f"error: {LOC}: YAML syntax error: the plain value that starts here holds ': ' on line "
+    "<line> (<problem>); put the value in quotes":
+        InputCase("yaml-colon-in-value", edit('    quote: "Tehran will never recognize the '
+                                              'sanctions against Russia"\n',
+                                              "    quote: Tehran will never\n"
+                                              "      recognize the sanctions: all\n")),
     f"error: {LOC}: YAML syntax error: a key here is indented further than the one above it, "
     "whose value runs on to this line as plain text (<problem>); indent it as the keys before "
     "it":

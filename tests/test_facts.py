@@ -121,7 +121,7 @@ BAD_INPUT = [
     (
         "yaml-key-indented-further",
         replace("    type: Sanction\n", "     type: Sanction\n"),
-        "facts/mini.yaml:7:10: YAML syntax error: a key here is indented further than the one "
+        "facts/mini.yaml:7:6: YAML syntax error: a key here is indented further than the one "
         "above it, whose value runs on to this line as plain text (mapping values are not "
         "allowed in this context); indent it as the keys before it",
     ),
@@ -130,6 +130,13 @@ BAD_INPUT = [
         lambda text: text + "notes: [a,",
         "facts/mini.yaml:18:11: YAML syntax error: did not find expected node content; fix the "
         "syntax",
+    ),
+    (
+        "yaml-colon-in-a-wrapped-value",
+        replace('      - "slapped crippling sanctions on the country"\n',
+                "      - slapped crippling sanctions\n        on the country: all of it\n"),
+        "facts/mini.yaml:12:9: YAML syntax error: the plain value that starts here holds ': ' on "
+        "line 13 (mapping values are not allowed in this context); put the value in quotes",
     ),
     (
         "yaml-missing-colon",

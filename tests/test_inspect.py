@@ -120,6 +120,14 @@ def test_an_ambiguous_name_lists_ten_candidates_and_counts_the_rest(
                          else f"  skgid:sanction/a{articles - 1:03}/same   (skg:Sanction)")
 
 
+@pytest.mark.parametrize("entity", ["skg: foo", "Note: nothing", "skg:Nope"])
+def test_a_colon_is_blamed_on_a_prefix_only_for_an_undeclared_one(
+        seed_build: Built, entity: str) -> None:
+    with pytest.raises(UsageError) as caught:
+        inspect.resolve_entity(open_read(seed_build.store), entity)
+    assert "is no predeclared prefix" not in str(caught.value)
+
+
 @pytest.mark.parametrize("entity", ["nothing-like-this", "state/atlantis", "<urn:x>", "skg:Nope"])
 def test_unknown_entity(seed_build: Built, entity: str) -> None:
     with pytest.raises(UsageError, match=r"^nothing in the store matches"):

@@ -408,6 +408,10 @@ def test_a_parameter_pyoxigraph_must_bind_and_the_projection_leaves_out_is_expla
          "in the part starting with 'PREFIX'; fix the query"),
         ("PREFIX foo.bar: <http://x/> SELECT * WHERE { ?s foo.bar:p ?o ; } LIMT 1", "1:66",
          "in the part starting with 'LIMT'; fix the query"),
+        ("SELECT ?s WHERE { ?s ?p 'a' ; foo:x* ?o . SERVICE SILENT <http://x.invalid/s> "
+         "{ ?s ?p ?o } }", "1:31",
+         "undeclared prefix 'foo:' in foo:x; declare it with PREFIX or use a predeclared one "
+         f"({', '.join(sorted(PREFIXES))})"),
         ("SELECT ?s WHERE { ?s skg:party/foo:b ?o }", "1:32",
          "undeclared prefix 'foo:' in foo:b; declare it with PREFIX or use a predeclared one "
          f"({', '.join(sorted(PREFIXES))})"),
@@ -704,7 +708,8 @@ def test_an_invalid_query_is_not_sent(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.mark.parametrize(("value", "text"), [(1e-9, "0.000000001"), (30.0, "30"), (1.5, "1.5"),
-                                             (1_000_000.0, "1000000"), (0.25, "0.25")])
+                                             (1_000_000.0, "1000000"), (0.25, "0.25"),
+                                             (1e-300, "1e-300")])
 def test_seconds_are_written_as_plain_decimals(value: float, text: str) -> None:
     from sanctions_kg.errors import seconds_text
 

@@ -151,7 +151,10 @@ def seconds_text(value: float) -> str:
     exponent that ``:g`` gives small values (``1e-09``)."""
     from decimal import Decimal
 
-    return format(Decimal(repr(value)).normalize(), "f")
+    exact = Decimal(repr(value)).normalize()
+    if exact and exact.adjusted() < -9:  # 1e-300 would be 300 digits long
+        return repr(value)
+    return format(exact, "f")
 
 
 def time_limit(timeout: float | None) -> float | None:

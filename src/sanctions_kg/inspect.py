@@ -461,7 +461,8 @@ def resolve_entity(store: ox.Store, entity: str) -> str:
             )
     shown = f"<{iri}>" if iri is not None else f"'{entity}'"
     prefix, colon, _ = text.partition(":")
-    if colon and iri is None and re.fullmatch(r"[A-Za-z][\w.-]*", prefix):
+    if (colon and iri is None and " " not in text and prefix not in PREFIXES
+            and re.fullmatch(r"[A-Za-z][\w.-]*", prefix)):
         raise UsageError(f"nothing in the store matches '{entity}', and '{prefix}:' is no "
                          f"predeclared prefix; use one of {', '.join(sorted(PREFIXES))}, or a "
                          "full IRI")

@@ -17,10 +17,9 @@ parameters. Values of kind ``iri`` are written as an id path (``state/iran``, un
 
 How a parameter is applied:
 
-- on the embedded store, the variable is replaced everywhere in the query (SPARQL SEP-0007);
-  a SELECT must project it (``SELECT ?name …`` or ``SELECT *``). The value is written into the
-  text where ``substituted_text`` covers the query, and bound by pyoxigraph's
-  ``substitutions=`` otherwise;
+- on the embedded store, the variable is replaced everywhere in the query (SPARQL SEP-0007).
+  The value is written into the text where ``substituted_text`` covers the query, and bound by
+  pyoxigraph's ``substitutions=`` otherwise, which needs the SELECT to project the variable;
 - on a remote endpoint, written into the text the same way where ``substituted_text`` covers
   the query, and otherwise by injecting ``VALUES ?name { value }`` at the start of the
   outermost WHERE group; either way with ``PREFIX`` lines for the predeclared prefixes the
@@ -1129,13 +1128,15 @@ def _undeclared_prefix(
             continue
         for match in _PREFIXED.finditer(token.text):
             if match.group(1).partition(":")[0] not in known:
-                found = token.start + match.start(1), match.group(1)
+                # a local name ends before a path operator or the triple's final dot
+                found = token.start + match.start(1), match.group(1).rstrip(".*+?")
                 break
     if found is None:
         return None
     if "Prefix not found" in detail:
         return found
-    if _federated(query.text):
+    keyword = shape.keyword.text.upper() if shape.keyword is not None else ""
+    if keyword == "ASK" and _federated(query.text):
         return None  # parsing an ASK evaluates it, and SERVICE would reach the network
     prefix = found[1].partition(":")[0]
     try:

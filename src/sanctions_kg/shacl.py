@@ -154,22 +154,27 @@ class ShapesGraph:
         values = self.objects(subject, predicate)
         return values[0] if values else None
 
-    def sparql_path(self, node: Term) -> str:
-        """A SHACL path as a SPARQL property path; Unsupported for a malformed one."""
+    def sparql_path(self, node: Term, within: frozenset[Term] = frozenset()) -> str:
+        """A SHACL path as a SPARQL property path; Unsupported for a malformed one, or one that
+        contains itself (``within``: the path nodes it is part of)."""
         iri = _iri_of(node)
         if iri is not None:
             return f"<{iri}>"
+        if node in within:
+            raise Unsupported(f"the path {show_term(node)}, which contains itself")
+        inside = within | {node}
         if self.one(node, RDF + "first") is not None:
-            return "(" + "/".join(self.sparql_path(m) for m in self.items(node)) + ")"
+            return "(" + "/".join(self.sparql_path(m, inside) for m in self.items(node)) + ")"
         for key, template in (("inversePath", "^{}"), ("zeroOrMorePath", "{}*"),
                               ("oneOrMorePath", "{}+"), ("zeroOrOnePath", "{}?")):
             inner = self.one(node, SH + key)
             if inner is not None:
-                part = self.sparql_path(inner)
+                part = self.sparql_path(inner, inside)
                 return template.format(part if part.startswith(("<", "(")) else f"({part})")
         alternatives = self.one(node, SH + "alternativePath")
         if alternatives is not None:
-            return "(" + "|".join(self.sparql_path(m) for m in self.items(alternatives)) + ")"
+            members = self.items(alternatives)
+            return "(" + "|".join(self.sparql_path(m, inside) for m in members) + ")"
         raise Unsupported(f"the path {show_term(node)}")
 
     def items(self, head: Term) -> list[Term]:

@@ -6,6 +6,7 @@ YAML is composed into nodes with PyYAML's safe loader (no object construction) a
 
 from __future__ import annotations
 
+import re
 import stat
 import unicodedata
 from collections.abc import Iterator
@@ -261,10 +262,18 @@ def _yaml_syntax_problem(text: str, shown: Path, error: MarkedYAMLError) -> Prob
                           f"the quoted value that starts here runs on to line {end.line + 1}, "
                           f"where the parser fails ({problem})",
                           "add its closing quote if it is missing")
+        failing = lines[end.line] if end.line < len(lines) else ""
+        before = failing[:end.column].strip()
+        key_start = Location(shown, end.line + 1, len(failing) - len(failing.lstrip()) + 1)
+        if "mapping values are not allowed" in problem and not re.fullmatch(r"[\w-]+", before):
+            # "their character: strategic" continues a wrapped value: no key is meant there
+            return syntax(at(last.start_mark),
+                          f"the plain value that starts here holds ': ' on line {end.line + 1} "
+                          f"({problem})", "put the value in quotes")
         if "mapping values are not allowed" in problem and is_value:
-            return syntax(at(end), f"a key here is indented further than the one above it, "
-                                   f"whose value runs on to this line as plain text ({problem})",
-                          "indent it as the keys before it")
+            return syntax(key_start, f"a key here is indented further than the one above it, "
+                                     f"whose value runs on to this line as plain text "
+                                     f"({problem})", "indent it as the keys before it")
         if "mapping values are not allowed" in problem:
             first = text.splitlines()[last.start_mark.line][last.start_mark.column:].strip()
             return syntax(at(last.start_mark),
