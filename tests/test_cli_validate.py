@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, SEED_FACTS, SHAPE_FIXTURES, Built, run_cli
+from conftest import REPO, SEED_FACTS, SHAPE_FIXTURES, Built, Run, run_cli
 
 CONTEXT = SHAPE_FIXTURES / "context.trig"
 VIOLATION = SHAPE_FIXTURES / "SanctionShape-invalid-01.ttl"
@@ -361,19 +361,26 @@ def test_a_broken_source_map_is_named_with_its_line_and_a_plain_reason(
     assert "object has no attribute" not in done.stderr
 
 
+SANCTION_SHAPE = """@prefix sh: <http://www.w3.org/ns/shacl#> .
+@prefix skg: <https://w3id.org/sanctions-kg/ontology#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+<http://example.org/S> a sh:NodeShape ; sh:targetClass skg:Sanction ;
+"""
+
+
+def validated_with(seed_build: Built, shapes: Path, properties: str) -> Run:
+    """The seed store validated with one node shape on sanctions and the given properties."""
+    shapes.write_text(SANCTION_SHAPE + properties, encoding="utf-8")
+    return run_cli("validate", "--store", seed_build.store, "--shapes", shapes)
+
+
 def test_a_property_shape_with_a_complex_path_is_named_by_that_path(
         seed_build: Built, tmp_path: Path) -> None:
-    shapes = tmp_path / "shapes.ttl"
-    shapes.write_text(
-        "@prefix sh: <http://www.w3.org/ns/shacl#> .\n"
-        "@prefix skg: <https://w3id.org/sanctions-kg/ontology#> .\n"
-        "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n"
-        "<http://example.org/S> a sh:NodeShape ; sh:targetClass skg:Sanction ;\n"
+    done = validated_with(seed_build, tmp_path / "shapes.ttl", (
         "  sh:property [ sh:path ( skg:imposer rdfs:comment ) ; sh:minCount 1 ;\n"
         "                sh:severity sh:Warning ] ;\n"
         "  sh:property [ sh:path [ sh:inversePath skg:imposer ] ; sh:minCount 1 ;\n"
-        "                sh:severity sh:Info ] .\n", encoding="utf-8")
-    done = run_cli("validate", "--store", seed_build.store, "--shapes", shapes)
+        "                sh:severity sh:Info ] .\n"))
     headers = {line for line in done.stdout.splitlines() if line.startswith(("Warning", "Info"))}
     assert headers == {
         "Warning  the property shape for (skg:imposer/rdfs:comment) of http://example.org/S",
@@ -383,14 +390,10 @@ def test_a_property_shape_with_a_complex_path_is_named_by_that_path(
 def test_a_path_that_contains_itself_is_a_shapes_error_not_a_crash(
         seed_build: Built, tmp_path: Path) -> None:
     shapes = tmp_path / "cycle.ttl"
-    shapes.write_text(
-        "@prefix sh: <http://www.w3.org/ns/shacl#> .\n"
-        "@prefix skg: <https://w3id.org/sanctions-kg/ontology#> .\n"
-        "<http://example.org/S> a sh:NodeShape ; sh:targetClass skg:Sanction ;\n"
+    done = validated_with(seed_build, shapes, (
         "  sh:property <http://example.org/P> .\n"
         "<http://example.org/P> sh:path _:p ; sh:minCount 1 .\n"
-        "_:p sh:inversePath _:p .\n", encoding="utf-8")
-    done = run_cli("validate", "--store", seed_build.store, "--shapes", shapes)
+        "_:p sh:inversePath _:p .\n"))
     assert done.code == 2, done.stderr
     assert done.stderr.startswith(f"error: {shapes}: the shapes cannot be used")
     assert "Traceback" not in done.stderr
