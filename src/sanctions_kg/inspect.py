@@ -425,6 +425,11 @@ def _graph_of(graph: ox.NamedNode | ox.BlankNode | ox.DefaultGraph) -> str:
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*://|^urn:")
 
 
+#: The forms an ENTITY argument takes, as the messages about a wrong one list them.
+_WHAT_TO_GIVE = ("give an IRI, a prefixed name (skg:Sanction), an id path (state/iran), a slug "
+                 "(iran) or a label (Islamic Republic of Iran)")
+
+
 def resolve_entity(store: ox.Store, entity: str) -> str:
     """The IRI an ENTITY argument means; UsageError when nothing or several things match.
 
@@ -436,8 +441,7 @@ def resolve_entity(store: ox.Store, entity: str) -> str:
     """
     text = entity.strip()
     if not text:
-        raise UsageError("ENTITY is empty; give an IRI, a prefixed name (skg:Sanction), an id "
-                         "path (state/iran), a slug (iran) or a label (Islamic Republic of Iran)")
+        raise UsageError(f"ENTITY is empty; {_WHAT_TO_GIVE}")
     iri = _as_iri(text)
     if iri is not None and mentions(store, iri):
         return iri
@@ -466,10 +470,7 @@ def resolve_entity(store: ox.Store, entity: str) -> str:
         raise UsageError(f"nothing in the store matches '{entity}', and '{prefix}:' is no "
                          f"predeclared prefix; use one of {', '.join(sorted(PREFIXES))}, or a "
                          "full IRI")
-    raise UsageError(
-        f"nothing in the store matches {shown}; give an IRI, a prefixed name (skg:Sanction), "
-        "an id path (state/iran), a slug (iran) or a label (Islamic Republic of Iran)"
-    )
+    raise UsageError(f"nothing in the store matches {shown}; {_WHAT_TO_GIVE}")
 
 
 def _as_iri(text: str) -> str | None:

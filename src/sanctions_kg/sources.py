@@ -275,7 +275,7 @@ def _yaml_syntax_problem(text: str, shown: Path, error: MarkedYAMLError) -> Prob
                                      f"whose value runs on to this line as plain text "
                                      f"({problem})", "indent it as the keys before it")
         if "mapping values are not allowed" in problem:
-            first = text.splitlines()[last.start_mark.line][last.start_mark.column:].strip()
+            first = lines[last.start_mark.line][last.start_mark.column:].strip()
             return syntax(at(last.start_mark),
                           f"'{printable(first)}' has no ':' after its key, so the lines below "
                           f"run on as its text up to line {end.line + 1} ({problem})",
