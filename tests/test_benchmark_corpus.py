@@ -87,7 +87,7 @@ def test_a_small_corpus_builds_with_the_real_cli(tmp_path: Path) -> None:
     result = run_cli("build", "--no-validate", "--data", tmp_path / "data",
                      "--out", tmp_path / "out", "--store", tmp_path / "store")
     assert result.code == 0, result.stderr
-    assert result.stdout.startswith("Built 5 articles: ")
+    assert result.stdout.startswith(f"Built 5 articles from {tmp_path / 'data'}: ")
 
 
 def _validate(store: Path) -> object:

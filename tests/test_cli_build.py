@@ -20,9 +20,8 @@ def test_build_prints_a_summary(tmp_path: Path) -> None:
                      "--store", tmp_path / "store")
     assert result.code == 0, result.stderr
     first = result.stdout.splitlines()[0]
-    assert re.fullmatch(
-        r"Built 1 article: \d+ entities, \d+ facts, \d+ claims, \d+ triples in [\d.]+ s", first
-    )
+    assert re.fullmatch(r"Built 1 article from data: \d+ entities, \d+ facts, \d+ claims, "
+                        r"\d+ triples in [\d.]+ s", first)
     assert f"https://w3id.org/sanctions-kg/graph/article/{SEED_ID}" in result.stdout
     for name in FILES:
         assert (tmp_path / "out" / name).stat().st_size > 0
@@ -77,8 +76,26 @@ def test_an_empty_store_variable_counts_as_unset(tmp_path: Path) -> None:
 def test_default_paths_are_relative_to_the_working_folder(tmp_path: Path) -> None:
     result = run_cli("build", "--no-validate", cwd=tmp_path)
     assert result.code == 0, result.stderr
+    # no ./data here: the bundled corpus, named where it is
+    assert result.stdout.startswith(f"Built 1 article from {DATA.resolve()}: ")
     assert (tmp_path / "build" / "sanctions-kg.trig").is_file()
     assert (tmp_path / ".sanctions-kg" / "store" / "current").is_symlink()
+
+
+def test_without_data_a_corpus_in_the_working_folder_is_built(tmp_path: Path) -> None:
+    """A user who edits ./data and builds without --data gets ./data built, not the bundled
+    corpus; the summary names the folder."""
+    shutil.copytree(DATA, tmp_path / "data")
+    facts = tmp_path / "data" / "facts" / f"{SEED_ID}.yaml"
+    facts.write_text(facts.read_text().replace("  language: en\n", "  language: xx-1\n"))
+    result = run_cli("build", "--no-validate", cwd=tmp_path)
+    assert (result.code, result.stdout) == (2, "")
+    assert result.stderr.startswith(f"error: data/facts/{SEED_ID}.yaml:9:13: 'language' must be")
+    assert not (tmp_path / "build").exists()
+    facts.write_text(facts.read_text().replace("  language: xx-1\n", "  language: en\n"))
+    result = run_cli("build", "--no-validate", cwd=tmp_path)
+    assert result.code == 0, result.stderr
+    assert result.stdout.startswith("Built 1 article from data: ")
 
 
 def test_refuses_to_replace_an_output_folder_that_holds_the_data_or_other_files(

@@ -569,6 +569,12 @@ def test_a_date_given_with_its_expression_must_agree_with_it(
      "639 language code, then subtags of 2 to 8 letters or digits), not 'qq'"),
     ("  language: en-x-private", "'language' must be a language tag such as en or pt-BR (an ISO "
      "639 language code, then subtags of 2 to 8 letters or digits), not 'en-x-private'"),
+    # a number is no tag quoted either, so quotes are not what to tell
+    ("  language: 1.5", "'language' must be a language tag such as en or pt-BR (an ISO "
+     "639 language code, then subtags of 2 to 8 letters or digits), not '1.5'"),
+    # YAML reads Norwegian as a truth value; quoted, it is a tag
+    ("  language: no", "'language' must be text, not no, which YAML reads as a truth value; "
+     "put it in quotes"),
 ])
 def test_the_articles_url_and_language_are_checked_where_they_are_written(
     tmp_path: Path, line: str, message: str

@@ -64,6 +64,7 @@ class BuildSummary:
     claims: int
     graphs: tuple[GraphCount, ...]
     seconds: float
+    data_dir: Path
     out_dir: Path
     store_dir: Path
     report: ValidationReport | None
@@ -197,6 +198,7 @@ def build(options: BuildOptions, *, progress: Progress | None = None,
         claims=written.claims,
         graphs=tuple(dataset.counts),
         seconds=time.perf_counter() - started,
+        data_dir=options.data_dir,
         out_dir=options.out_dir,
         store_dir=options.store_dir,
         report=report,

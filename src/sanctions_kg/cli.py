@@ -139,7 +139,8 @@ class _ProgressBar:
 def build(
     data: Annotated[
         Path | None,
-        typer.Option(help="Data folder with articles/, facts/, reference/ (default: bundled).",
+        typer.Option(help="Data folder with articles/, facts/, reference/ (default: ./data when "
+                     "it has a facts/ folder, else the bundled corpus).",
                      show_default=False, metavar="DIR", parser=_path),
     ] = None,
     out: Annotated[
@@ -164,7 +165,7 @@ def build(
 
     options = BuildOptions(
         # the bundled corpus as seen from here, so that the outputs do not name the checkout
-        data_dir=data if data is not None else shown(resources.data_dir()),
+        data_dir=data if data is not None else shown(resources.default_data_dir()),
         out_dir=out,
         store_dir=store_path(store),
         validate=validate,
@@ -188,7 +189,8 @@ def _tell_build(summary: "BuildSummary") -> None:
     if summary.report is not None:  # warnings and hints do not stop a build
         _tell_results(summary.report)
     typer.echo(
-        f"Built {counted(summary.articles, 'article')}: {summary.entities} entities, "
+        f"Built {counted(summary.articles, 'article')} from {summary.data_dir}: "
+        f"{summary.entities} entities, "
         f"{summary.facts} facts, {summary.claims} claims, {summary.triples} triples in "
         f"{summary.seconds:.2f} s"
     )

@@ -957,32 +957,47 @@ def _language(node: Node | None, problems: _Problems) -> str:
     """The article's language tag (default ``en``) in BCP 47's conventional case (``EN-gb``
     gives ``en-GB``); a problem if it is not a tag the article shape takes, or its language is
     no ISO 639 language ('English' is well-formed BCP 47, but no language code)."""
-    import pycountry
-    import pyoxigraph as ox  # its tag parser is the one the mapper's literals go through
-
+    if (node is not None and node.raw is not None and isinstance(node.value, bool | int | float)
+            and _language_code(node.raw) is None):
+        # `language: 1.5`: quoting it would not help, so the tag's form is what to tell
+        problems.add(node.location, _language_problem(node.raw))
+        return "en"
     value = _optional_string(node, problems, "language")
     if node is None or value is None:
         return "en"
-    primary, _, rest = value.partition("-")
-    code = primary.lower()
-    language = (pycountry.languages.get(**{"alpha_2" if len(code) == 2 else "alpha_3": code})
-                if _LANGUAGE_TAG.fullmatch(value) else None)
-    known = language is not None
-    # BCP 47 takes the shortest ISO 639 code: eng is written en
-    code = getattr(language, "alpha_2", code)
-    try:
-        ox.Literal("", language=value)
-    except ValueError:
-        known = False
-    if not known:
-        problems.add(node.location, f"'language' must be a language tag such as en or pt-BR "
-                     "(an ISO 639 language code, then subtags of 2 to 8 letters or digits), not "
-                     f"'{printable(value)}'")
+    code = _language_code(value)
+    if code is None:
+        problems.add(node.location, _language_problem(value))
         return value
+    _, _, rest = value.partition("-")
     # RFC 5646, 2.1.1: language in lower case, script in title case, region in upper case.
     subtags = [tag.upper() if len(tag) == 2 else tag.title() if len(tag) == 4 else tag.lower()
                for tag in rest.split("-") if rest]
     return "-".join([code, *subtags])
+
+
+def _language_code(value: str) -> str | None:
+    """The ISO 639 code that starts a language tag the article shape takes (the shortest one:
+    ``eng`` gives ``en``), or None if ``value`` is no such tag."""
+    import pycountry
+    import pyoxigraph as ox  # its tag parser is the one the mapper's literals go through
+
+    if not _LANGUAGE_TAG.fullmatch(value):
+        return None
+    code = value.partition("-")[0].lower()
+    language = pycountry.languages.get(**{"alpha_2" if len(code) == 2 else "alpha_3": code})
+    if language is None:
+        return None
+    try:
+        ox.Literal("", language=value)
+    except ValueError:
+        return None
+    return str(getattr(language, "alpha_2", code))
+
+
+def _language_problem(value: str) -> str:
+    return ("'language' must be a language tag such as en or pt-BR (an ISO 639 language code, "
+            f"then subtags of 2 to 8 letters or digits), not '{printable(value)}'")
 
 
 def _url(node: Node | None, problems: _Problems) -> str | None:

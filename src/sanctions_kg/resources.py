@@ -37,3 +37,16 @@ def queries_dir() -> Path:
 def data_dir() -> Path:
     """The bundled corpus (``articles/``, ``facts/``, ``reference/``)."""
     return resource_root() / "data"
+
+
+#: The corpus folder a command looks for in the working folder before the bundled one.
+LOCAL_DATA = Path("data")
+
+
+def default_data_dir() -> Path:
+    """The corpus a build reads without ``--data``: ``./data`` when it has a ``facts/`` folder
+    (a user's corpus, or the bundled one at the root of a checkout), else the bundled corpus.
+    Editing ``./data`` and building without ``--data`` must not build something else."""
+    if (LOCAL_DATA / "facts").is_dir():
+        return LOCAL_DATA
+    return data_dir()
