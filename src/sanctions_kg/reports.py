@@ -284,8 +284,9 @@ def _junit(report: ValidationReport, fail_on: Severity) -> str:
         if not by_shape[shape]:
             case(report.shape_name(shape), "no results")
         for result in by_shape[shape]:
-            # a blank node's label changes from run to run: the name would too
-            words = ["a blank node" if result.focus.startswith("_:") else compact(result.focus)]
+            # a blank node is named by its label, which validation numbers in the order the
+            # nodes appear in the files, so that it is the same from run to run
+            words = [compact(result.focus)]
             if result.path:
                 words.append(display_path(result.path))
             if result.value:

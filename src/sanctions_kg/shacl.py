@@ -30,11 +30,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Final
 
 from .errors import InputError, Location, Problem
 from .namespaces import OWL, RDF, RDFS, SH, XSD
-from .sources import rdf_input
+from .sources import BlankNodeNumbers, rdf_input
 
 if TYPE_CHECKING:
     import pyoxigraph as ox
@@ -220,15 +220,7 @@ def _read_shapes(stamps: tuple[tuple[str, str, int], ...]) -> ShapesGraph:
     triples: list[tuple[Term, ox.NamedNode, Term]] = []
     for number, (name, resolved, _) in enumerate(stamps, start=1):
         path = Path(name)
-        labels: dict[str, ox.BlankNode] = {}
-
-        def stable(term: Any, number: int = number, labels: dict[str, Any] = labels) -> Any:
-            if isinstance(term, ox.BlankNode):
-                if term.value not in labels:
-                    labels[term.value] = ox.BlankNode(f"s{number}n{len(labels) + 1}")
-                return labels[term.value]
-            return term
-
+        stable = BlankNodeNumbers(f"s{number}")
         try:
             with rdf_input(Path(resolved)) as handle:
                 parsed = list(ox.parse(handle, format=rdf_format(path),

@@ -12,13 +12,14 @@ import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO
+from typing import TYPE_CHECKING, BinaryIO, TypeVar
 
 from .errors import InputError, Location, Problem
 
 if TYPE_CHECKING:
     import os
 
+    import pyoxigraph as ox
     from yaml import Mark, MarkedYAMLError
 
 def as_path(value: str | os.PathLike[str]) -> Path:
@@ -39,6 +40,31 @@ def rdf_input(path: Path) -> Iterator[BinaryIO]:
         if handle.read(len(BYTE_ORDER_MARK)) != BYTE_ORDER_MARK:
             handle.seek(0)
         yield handle
+
+
+_Term = TypeVar("_Term", bound="ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple")
+
+
+class BlankNodeNumbers:
+    """Blank nodes of one parsed file renamed ``<prefix>n1``, ``<prefix>n2``… in the order they
+    first appear. pyoxigraph's parsers give ``[]`` and ``( … )`` random labels, and ``Store.load``
+    gives every blank node one, so reports naming them would change from run to run of the same
+    input; a prefix per file keeps the nodes of two files apart, as an RDF merge does."""
+
+    def __init__(self, prefix: str) -> None:
+        self._prefix = prefix
+        self._labels: dict[str, ox.BlankNode] = {}
+
+    def __call__(self, term: _Term) -> _Term | ox.BlankNode:
+        import pyoxigraph as ox
+
+        if not isinstance(term, ox.BlankNode):
+            return term
+        label = self._labels.get(term.value)
+        if label is None:
+            label = self._labels[term.value] = ox.BlankNode(
+                f"{self._prefix}n{len(self._labels) + 1}")
+        return label
 
 
 #: Largest facts, reference or article file accepted, in bytes.

@@ -38,7 +38,7 @@ from .shacl import (
     show_term,
     syntax_problem,
 )
-from .sources import as_path, rdf_input
+from .sources import BlankNodeNumbers, as_path, rdf_input
 
 if TYPE_CHECKING:
     import pyoxigraph as ox
@@ -160,7 +160,7 @@ def validate_store(
 
         copy = ox.Store()
         copy.extend(database.quads_for_pattern(None, None, None, None))
-        _load_into(copy, ontology, ONTOLOGY_GRAPH)
+        _load_into(copy, ontology, "o", ONTOLOGY_GRAPH)
         database = copy
     return _validate(database, load_shapes(shapes), sources, engine)
 
@@ -189,14 +189,14 @@ def validate_files(
              else [as_path(path) for path in paths])
     shapes_file, ontology_file = _shapes_and_ontology(shapes, ontology)
     database = ox.Store()
-    for path in files:
-        _load_into(database, path)
+    for number, path in enumerate(files, start=1):
+        _load_into(database, path, f"f{number}")
     sources: dict[str, Location] = {}
     for sourcemap in sorted({path.parent / BuildFile.SOURCEMAP.value for path in files}):
         if sourcemap.is_file():
             sources.update(load_sourcemap(sourcemap))
     if not database.contains_named_graph(_named(ONTOLOGY_GRAPH)):
-        _load_into(database, ontology_file, ONTOLOGY_GRAPH)
+        _load_into(database, ontology_file, "o", ONTOLOGY_GRAPH)
     return _validate(database, load_shapes(shapes_file), sources, engine)
 
 
@@ -238,18 +238,27 @@ def _check_readable(path: Path) -> None:
         raise InputError(f"{path}: is a folder; pass the RDF files in it")
 
 
-def _load_into(database: ox.Store, path: Path, graph: str | None = None) -> None:
+def _load_into(database: ox.Store, path: Path, prefix: str, graph: str | None = None) -> None:
+    """Load one RDF file, its blank nodes numbered in order under ``prefix`` (see
+    :class:`BlankNodeNumbers`), into ``graph`` or the graphs the file names."""
     import pyoxigraph as ox
 
     _check_readable(path)  # first: a folder or a missing file is that, whatever its name
     kind = rdf_format(path)
+    stable = BlankNodeNumbers(prefix)
+    into = None if graph is None else ox.NamedNode(graph)
+
+    def numbered(quad: ox.Quad) -> ox.Quad:
+        subject, value = quad.subject, quad.object
+        if into is None and type(subject) is not ox.BlankNode and type(value) is not ox.BlankNode:
+            return quad  # most quads: nothing to rename
+        return ox.Quad(stable(subject), quad.predicate, stable(value),
+                       quad.graph_name if into is None else into)
+
     try:
         with rdf_input(path) as handle:
-            if graph is None:
-                database.load(handle, format=kind, base_iri=path.resolve().as_uri())
-            else:
-                database.load(handle, format=kind, base_iri=path.resolve().as_uri(),
-                              to_graph=ox.NamedNode(graph))
+            database.bulk_extend(numbered(quad) for quad in ox.parse(
+                handle, format=kind, base_iri=path.resolve().as_uri()))
     except SyntaxError as error:
         raise InputError(syntax_problem(path, error)) from None
     except (OSError, ValueError) as error:
