@@ -439,11 +439,20 @@ def test_build_counts_its_info_results_and_shows_warnings_in_full(
     link = '    sameAs: ["http://www.wikidata.org/entity/Q485207"]\n'
     assert link in text
     organisations.write_text(text.replace(link, "", 1), encoding="utf-8")
+    # and a warning: the publication date without a note on where it comes from
+    facts = data_copy / "facts" / f"{SEED_ID}.yaml"
+    lines = facts.read_text(encoding="utf-8").splitlines(keepends=True)
+    (note,) = [n for n, line in enumerate(lines) if line.startswith('    note: "The text carries')]
+    facts.write_text("".join(lines[:note] + lines[note + 1:]), encoding="utf-8")
     result = run_cli("build", "--data", data_copy, "--out", tmp_path / "out",
                      "--store", tmp_path / "store")
     assert result.code == 0, result.stderr
-    assert result.stderr == "1 info result (hints) not shown; `sanctions-kg validate` lists them\n"
-    assert result.stdout.splitlines()[-1] == "Validation passed: 0 violations, 0 warnings, 1 info"
+    warning, hints = result.stderr.split("\n\n")
+    assert warning.startswith("Warning  skg-sh:CuratedStatementShape-note\n")
+    assert warning.endswith(f"  source   {data_copy}/facts/{SEED_ID}.yaml:10")
+    # no counts of its own beside the verdict's: they would leave the hint out
+    assert hints == "1 info result (hints) not shown; `sanctions-kg validate` lists them\n"
+    assert result.stdout.splitlines()[-1] == "Validation passed: 0 violations, 1 warning, 1 info"
     shown = run_cli("validate", "--store", tmp_path / "store")
     assert "InternationalOrganisationShape" in shown.stdout
 

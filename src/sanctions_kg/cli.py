@@ -222,9 +222,12 @@ def _tell_build(summary: "BuildSummary") -> None:
 def _tell_results(report: "ValidationReport") -> None:
     """The warnings of a build in full, on stderr; its info results (hints, one per reference
     entity without a Wikidata link, thousands in a large corpus) only counted."""
+    from .reports import result_blocks
+
     shown = report.at_or_above(Severity.WARNING)
     if shown.results:
-        typer.echo(str(shown), err=True)
+        # without counts of their own: the verdict on stdout counts every result
+        typer.echo(result_blocks(shown) + "\n", err=True)
     hints = len(report.results) - len(shown.results)
     if hints:
         typer.echo(f"{counted(hints, 'info result')} (hints) not shown; `sanctions-kg validate` "

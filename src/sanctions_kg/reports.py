@@ -92,6 +92,11 @@ def _where(location: Location) -> str:
 
 
 def _text(report: ValidationReport, fail_on: Severity) -> str:
+    return f"{result_blocks(report)}\n\n{visible(report.counts_line())}\n"
+
+
+def result_blocks(report: ValidationReport) -> str:
+    """The text report without its counts: one block per result, or that the data conforms."""
     blocks = []
     for result in report.results:
         focus = compact(result.focus)
@@ -110,7 +115,7 @@ def _text(report: ValidationReport, fail_on: Severity) -> str:
     if not blocks:
         blocks.append("The data conforms to the shapes.")
     # Read on a terminal: an escape sequence in a label or a message must not reach it raw.
-    return visible("\n\n".join(blocks) + f"\n\n{report.counts_line()}\n")
+    return visible("\n\n".join(blocks))
 
 
 # --- JSON --------------------------------------------------------------------------------------
