@@ -387,6 +387,13 @@ INPUT_CASES: dict[str, InputCase] = {
     f"error: {LOC}: article id '<id>' must be kebab-case (lower-case letters, digits and "
     "hyphens); write '<kebab-id>'":
         InputCase("article-id", edit("  id: mini\n", "  id: Mini_Case\n")),
+    f"error: {LOC}: a <type> is a fact, not a claim; move it under facts:, or record what "
+    "someone says as a Claim with speaker, date and quote":
+        InputCase("fact-among-claims", edit(CLAIM, CLAIM + "  - id: also-a-sanction\n"
+                                            "    type: Sanction\n    imposer: united-states\n"
+                                            "    target: russia\n    evidence: [\"Samarkand\"]\n")),
+    f"error: {LOC}: a <type> is what someone says; move it under claims:":
+        InputCase("claim-among-facts", edit("    type: Sanction\n", "    type: Claim\n")),
     f"error: {LOC}: 'language' must be a language tag such as en or pt-BR (an ISO 639 language "
     "code, then subtags of 2 to 8 letters or digits), not '<value>'":
         InputCase("language-tag", edit("  published: 2022-09-15\n",

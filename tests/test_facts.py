@@ -795,3 +795,20 @@ def test_an_input_error_lists_a_repeated_message_at_three_places_and_counts_the_
             f"f0.yaml:4:3: unknown id 'x' (and {more:,} more {word} with the same problem, the "
             f"last at {repeated[-1].location})",
         ]
+
+
+@pytest.mark.parametrize(("old", "new", "message"), [
+    # a fact written among the claims was built and counted as a claim
+    ("    quote: \"Tehran will never recognize the sanctions against Russia\"\n",
+     "    quote: \"Tehran will never recognize the sanctions against Russia\"\n"
+     "  - id: eu-sanctions\n    type: Sanction\n    imposer: united-states\n    target: russia\n"
+     "    evidence: [\"the sanctions against Russia\"]\n",
+     "facts/mini.yaml:19:11: a Sanction is a fact, not a claim; move it under facts:, or record "
+     "what someone says as a Claim with speaker, date and quote"),
+    ("    type: Sanction\n", "    type: Claim\n",
+     "facts/mini.yaml:7:11: a Claim is what someone says; move it under claims:"),
+])
+def test_a_record_in_the_wrong_section_is_refused(
+        tmp_path: Path, old: str, new: str, message: str) -> None:
+    problems = problems_of(make_data(tmp_path, replace(old, new)(MINI)))
+    assert message in problems

@@ -49,6 +49,8 @@ ENTITY_RESERVED = {"id", "type", "label", "altLabel", "sameAs", "source", "pycou
 CONTENT_KEYS = {"subject", "predicate", "object"}
 #: The class of a claim content item, whose fields are checked against it.
 CLAIM_CONTENT = "ClaimContent"
+#: The class of claims: the records of a file's ``claims:`` section.
+CLAIM = "Claim"
 QUOTE_KEYS = {"exact", "prefix", "suffix"}
 DATE_KEYS = {"value", "earliest", "latest", "expression"}
 WIKIDATA_IRI = re.compile(r"^http://www\.wikidata\.org/entity/Q[1-9][0-9]*$")
@@ -444,6 +446,7 @@ def _load_fact(
                                 default_type=default_type)
     fields = _fields(mapping, FACT_RESERVED, schema, problems, published=published, text=text)
     if type_ is not None:
+        _check_section(mapping.get("type", node), section, type_, schema, problems)
         _check_fit(node, mapping, type_, schema, problems)
     evidence = tuple(_quotes(mapping.get("evidence"), text, problems, "evidence"))
     quotes = tuple(_quotes(mapping.get("quote"), text, problems, "quote"))
@@ -466,6 +469,20 @@ def _load_fact(
         quotes=quotes,
         contents=contents,
     )
+
+
+def _check_section(
+    where: Node, section: Section, type_: str, schema: Schema, problems: _Problems
+) -> None:
+    """A claim (what someone says) under ``claims:`` and a fact (what the article reports in
+    its own voice) under ``facts:``: the section decides how the record is counted and queried,
+    so a record in the wrong one would be taken for the other kind."""
+    claim = CLAIM in schema.ancestors.get(type_, {type_})
+    if section is Section.CLAIM and not claim:
+        problems.add(where.location, f"a {type_} is a fact, not a claim; move it under facts:, "
+                     "or record what someone says as a Claim with speaker, date and quote")
+    elif section is Section.FACT and claim:
+        problems.add(where.location, f"a {type_} is what someone says; move it under claims:")
 
 
 def _contents(
