@@ -441,6 +441,19 @@ INPUT_CASES: dict[str, InputCase] = {
     "exact name (for example 'Iran, Islamic Republic of')":
         InputCase("ref-pycountry-name", "entities:\n  - id: ref-c\n    type: State\n"
                   "    label: C\n    pycountry: Atlantis\n", "reference"),
+    f"error: {LOC}: '<field>' is set from pycountry:, not written by hand (<what the code is>); "
+    "remove it and give pycountry: <name>":
+        InputCase("ref-iso-code", "entities:\n  - id: ref-iso\n    type: State\n"
+                  "    label: Belarus\n    isoAlpha2: BR\n", "reference"),
+    f"error: {LOC}: pycountry: \"<name>\" is <alpha-2>, but the state is named '<label>', the "
+    "ISO 3166-1 name of <other alpha-2>; give the right country":
+        InputCase("ref-wrong-country", "entities:\n  - id: ref-wrong-country\n    type: State\n"
+                  "    label: Belarus\n    pycountry: Brazil\n", "reference"),
+    "error: <file>:<line>:<column>: '<id>' has the country of '<other id>' (pycountry: "
+    "\"<name>\", also at <location>); give each state its own country, or one id to one state":
+        InputCase("ref-shared-country", "entities:\n  - id: ref-shared\n    type: State\n"
+                  "    label: Persia\n    pycountry: \"Iran, Islamic Republic of\"\n",
+                  "reference"),
 }
 
 

@@ -12,7 +12,7 @@ import errno
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cache, cached_property
 from pathlib import Path, PurePosixPath
 
 from .dates import DateSpec, PartialDate, resolve
@@ -175,6 +175,7 @@ def load_reference(data_dir: Path, schema: Schema, problems: list[Problem]) -> R
         else:
             entities.extend(records)
     unique = _index_unique(entities, collected)
+    _check_one_state_per_country(unique.values(), collected)
     return Reference(tuple(unique.values()), frozenset(unusable - unique.keys()), complete)
 
 
@@ -237,6 +238,12 @@ def _load_entity(
     country = None
     if "pycountry" in mapping:
         country = _country(mapping["pycountry"], problems)
+        if country is not None:
+            _check_country_names(mapping, ident, country, problems)
+    for key in ISO_CODE_FIELDS:
+        if key in mapping:
+            named = None if country is not None else _named_country(mapping, ident)
+            problems.add(mapping[key].location, _hand_written_code(key, mapping[key], named))
     same_as = tuple(_strings(mapping.get("sameAs"), problems, "sameAs"))
     for iri, item in zip(same_as, _items(mapping.get("sameAs")), strict=False):
         if not WIKIDATA_IRI.match(iri):
@@ -274,6 +281,109 @@ def _country(node: Node, problems: _Problems) -> Country | None:
         )
         return None
     return Country(name=str(found.name), alpha2=str(found.alpha_2), alpha3=str(found.alpha_3))
+
+
+#: The ISO 3166-1 code fields, which the mapper fills from ``pycountry:``.
+ISO_CODE_FIELDS = ("isoAlpha2", "isoAlpha3")
+
+
+def _hand_written_code(key: str, node: Node, named: str | None) -> str:
+    """Why an ISO code is not written by hand: the codes come from the country's ISO name, so
+    that a mistyped code (BR, Brazil's, on Belarus) cannot enter the graph. The name to give is
+    the one the state's own names point to (never the written code's country, which may be the
+    mistake); the written code's country is said, to show a mistake."""
+    import pycountry
+
+    code = node.value.strip().upper() if isinstance(node.value, str) else ""
+    found = None
+    if code.isascii() and code.isalpha():
+        if len(code) == 2:
+            found = pycountry.countries.get(alpha_2=code)
+        elif len(code) == 3:
+            found = pycountry.countries.get(alpha_3=code)
+    instead = (f"pycountry: \"{named}\"" if named is not None
+               else "pycountry: the state's ISO 3166-1 country name")
+    what = (f"{code} is the code of {found.name}" if found is not None
+            else f"'{printable(str(node.value))}' is no ISO 3166-1 alpha-{key[-1]} code")
+    return (f"'{key}' is set from pycountry:, not written by hand ({what}); remove it and "
+            f"give {instead}")
+
+
+@cache
+def _country_names() -> dict[str, str]:
+    """Each name pycountry gives a country (its name, official and common names, and the
+    name's part before a comma, as 'Iran' of 'Iran, Islamic Republic of'), case-folded, to
+    the country's alpha-2 code; a name two countries share is left out."""
+    import pycountry
+
+    names: dict[str, str] = {}
+    shared: set[str] = set()
+    for country in pycountry.countries:
+        name = str(country.name)
+        for written in {name, name.split(",")[0], getattr(country, "official_name", name),
+                        getattr(country, "common_name", name)}:
+            key = str(written).casefold()
+            if names.setdefault(key, str(country.alpha_2)) != country.alpha_2:
+                shared.add(key)
+    return {name: code for name, code in names.items() if name not in shared}
+
+
+def _state_names(mapping: dict[str, Node], ident: str) -> list[str]:
+    """The names an entity gives itself: its label, other labels and id (words for hyphens)."""
+    written: list[str] = []
+    for key in ("label", "altLabel"):
+        if key in mapping:
+            written.extend(item.value for item in _items(mapping[key])
+                           if isinstance(item.value, str))
+    return [*written, ident.replace("-", " ")]
+
+
+def _named_country(mapping: dict[str, Node], ident: str) -> str | None:
+    """The ISO 3166-1 name of the one country the entity's names give, if they give one."""
+    import pycountry
+
+    known = _country_names()
+    codes = {known[name.casefold()] for name in _state_names(mapping, ident)
+             if name.casefold() in known}
+    if len(codes) != 1:
+        return None
+    found = pycountry.countries.get(alpha_2=codes.pop())
+    return None if found is None else str(found.name)
+
+
+def _check_country_names(
+    mapping: dict[str, Node], ident: str, country: Country, problems: _Problems
+) -> None:
+    """A problem when the state's id, label or other labels name another country and none
+    names this one (``belarus``, labelled Belarus, with pycountry: "Russian Federation"): a
+    wrong country gives the state another state's ISO codes. A name pycountry does not know
+    (Turkey, Burma) says nothing either way."""
+    known = _country_names()
+    written = _state_names(mapping, ident)
+    codes: dict[str, str] = {}
+    for name in written:  # the label first
+        codes.setdefault(known.get(name.casefold(), ""), name)
+    codes.pop("", None)
+    if codes and country.alpha2 not in codes:
+        code, name = next(iter(codes.items()))
+        problems.add(mapping["pycountry"].location,
+                     f"pycountry: \"{country.name}\" is {country.alpha2}, but the state is "
+                     f"named '{name}', the ISO 3166-1 name of {code}; give the right country")
+
+
+def _check_one_state_per_country(entities: Iterable[Record], problems: _Problems) -> None:
+    """Two states with one ISO country would share its codes: one of them has the wrong
+    country, or they are the same state under two ids."""
+    seen: dict[str, Record] = {}
+    for record in entities:
+        if record.country is None:
+            continue
+        first = seen.setdefault(record.country.alpha2, record)
+        if first is not record:
+            problems.add(record.location,
+                         f"'{record.id}' has the country of '{first.id}' (pycountry: "
+                         f"\"{record.country.name}\", also at {first.location}); give each "
+                         "state its own country, or one id to one state")
 
 
 # --- facts files -------------------------------------------------------------------------------
