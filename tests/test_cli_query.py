@@ -17,7 +17,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from conftest import CLI, REPO, Built, _free_port, run_cli
+from conftest import CLI, REPO, Built, FakeStore, _free_port, run_cli
 from sanctions_kg import queries
 from sanctions_kg.namespaces import ID, PREFIXES
 from sanctions_kg.remote import push
@@ -298,6 +298,44 @@ def test_named_query_on_an_endpoint_answers_as_on_the_store(
     assert (remote.code, remote.stderr) == (0, "")
     assert json.loads(remote.stdout)["results"]["bindings"]
     assert json.loads(remote.stdout) == json.loads(local.stdout)
+
+
+def test_an_endpoint_that_fails_while_answering_is_an_error_not_results(
+    oxigraph_server: str, tmp_path: Path
+) -> None:
+    """Oxigraph has sent 200 and the start of the results when a SERVICE call fails; it then
+    appends the error as text. That was written as the results, with exit 0."""
+    text = f"SELECT * WHERE {{ SERVICE <http://127.0.0.1:{_free_port()}/q> {{ ?s ?p ?o }} }}"
+    for kind, what in (("json", "SPARQL JSON results"), ("tsv", "SPARQL TSV results"),
+                       ("xml", "SPARQL XML results"), ("csv", "SPARQL JSON results"),
+                       ("table", "SPARQL JSON results")):
+        with (tmp_path / f"out.{kind}").open("wb") as handle:
+            done = subprocess.run([str(CLI), "query", text, "--endpoint",
+                                   f"{oxigraph_server}/query", "--format", kind],
+                                  stdout=handle, stderr=subprocess.PIPE, text=True, check=False,
+                                  timeout=60)
+        assert (done.returncode, (tmp_path / f"out.{kind}").read_bytes()) == (2, b""), kind
+        assert done.stderr.startswith(f"error: {oxigraph_server}/query: the answer is not "
+                                      f"well-formed {what} ("), done.stderr
+        assert done.stderr.endswith("); the server may have failed while answering (see its "
+                                    "log), or --endpoint is not its SPARQL query endpoint\n")
+
+
+def test_a_graph_an_endpoint_cuts_short_is_an_error(fake_store: FakeStore) -> None:
+    fake_store.graphs[""] = b"<http://e/s> <http://e/p> <http://e/o> .\nquery cancelled\n"
+    fake_store.content_type = "text/turtle"
+    done = run_cli("query", "CONSTRUCT WHERE { ?s ?p ?o }", "--endpoint", fake_store.url)
+    assert (done.code, done.stdout) == (2, "")
+    assert done.stderr.startswith(f"error: {fake_store.url}: the answer is not well-formed Turtle")
+
+
+def test_csv_from_an_endpoint_is_written_from_its_json_results(fake_store: FakeStore) -> None:
+    fake_store.graphs[""] = (b'{"head": {"vars": ["n", "s"]}, "results": {"bindings": '
+                             b'[{"n": {"type": "literal", "value": "a, \\"b\\""}}]}}')
+    fake_store.content_type = "application/sparql-results+json"
+    done = run_cli("query", "SELECT ?n ?s {}", "--endpoint", fake_store.url, "--format", "csv")
+    assert (done.code, done.stderr) == (0, "")
+    assert list(csv.reader(io.StringIO(done.stdout))) == [["n", "s"], ['a, "b"', ""]]
 
 
 def test_syntax_error_in_the_argument_names_query(seed_build: Built) -> None:

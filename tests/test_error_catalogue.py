@@ -1063,8 +1063,8 @@ def _spool_full(c: Context) -> Outcome:
     return Outcome(done.returncode, done.stderr)
 
 
-@produces("error: <url>: the answer is not SPARQL JSON results (<detail>); check that "
-          "--endpoint is the SPARQL query endpoint")
+@produces("error: <url>: the answer is not well-formed <format> (<detail>); the server may have "
+          "failed while answering (see its log), or --endpoint is not its SPARQL query endpoint")
 def _answer_not_json(c: Context) -> Outcome:
     c.fake.graphs[""] = b'{"head": {"vars": ["n"]}, "results": {"bindings": [{"n": '  # cut off
     c.fake.content_type = "application/sparql-results+json"

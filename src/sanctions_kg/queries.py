@@ -59,7 +59,15 @@ from .errors import (
     time_limit,
 )
 from .namespaces import ID, PREFIXES, XSD
-from .results import QueryForm, ResultFormat, check_format, ending_lines, write
+from .results import (
+    QueryForm,
+    ResultFormat,
+    check_format,
+    ending_lines,
+    rdf_syntax,
+    results_syntax,
+    write,
+)
 from .sources import decode, printable
 
 if TYPE_CHECKING:
@@ -1217,36 +1225,54 @@ def _run_remote(
     *,
     terminal: bool,
 ) -> None:
-    """Send the query with the format's media type; pass the answer through as the server
-    sent it (ending its last line), except for the table, drawn from the JSON results."""
+    """Send the query with the format's media type, read the whole answer and check that it
+    is well-formed, then pass it through as the server sent it (ending its last line). A server
+    that fails while it answers (a SERVICE call, its own time limit) has already sent its status
+    and the start of the results, and appends its error as text: the check keeps that from being
+    written as results with exit 0. The table and CSV are written from SPARQL JSON results, as
+    CSV results cannot be read back to be checked."""
     from .remote import sparql_query
 
     check_syntax(query)
+    asked = ResultFormat.JSON if result_format in (ResultFormat.TABLE, ResultFormat.CSV) \
+        else result_format
     body = sparql_query(
         endpoint.url,
         endpoint_text(query, values),
-        accept=result_format.media_type,
+        accept=asked.media_type,
         timeout=endpoint.timeout,
         auth_env=endpoint.auth_env,
-        expect=result_format.answer_types,
+        expect=asked.answer_types,
     )
-    if result_format is ResultFormat.TABLE:
-        import pyoxigraph as ox
-
-        try:  # solutions are parsed as they are read: read them all once before writing any
-            first = ox.parse_query_results(body, ox.QueryResultsFormat.JSON)
-            for _ in first if isinstance(first, ox.QuerySolutions) else ():
-                pass
-            parsed = ox.parse_query_results(body, ox.QueryResultsFormat.JSON)
-        except (SyntaxError, ValueError) as error:
-            raise RemoteError(
-                f"{endpoint.url}: the answer is not SPARQL JSON results ({one_line(str(error))}); "
-                "check that --endpoint is the SPARQL query endpoint"
-            ) from None
-        write(parsed, result_format, out, terminal=terminal)
-    else:
+    _check_answer(body, asked, endpoint)
+    if asked is result_format:
         with ending_lines(out) as stream:
             stream.write(body)
+        return
+    import pyoxigraph as ox
+
+    write(ox.parse_query_results(body, ox.QueryResultsFormat.JSON), result_format, out,
+          terminal=terminal)
+
+
+def _check_answer(body: bytes, answer: ResultFormat, endpoint: Endpoint) -> None:
+    """RemoteError unless ``body`` reads whole as ``answer`` (results or RDF)."""
+    import pyoxigraph as ox
+
+    try:
+        if answer.is_rdf:
+            for _ in ox.parse(body, format=rdf_syntax(answer), base_iri=endpoint.url):
+                pass
+        else:  # solutions are parsed as they are read
+            parsed = ox.parse_query_results(body, results_syntax(answer))
+            for _ in parsed if isinstance(parsed, ox.QuerySolutions) else ():
+                pass
+    except (SyntaxError, ValueError) as error:
+        raise RemoteError(
+            f"{endpoint.url}: the answer is not well-formed {answer.description} "
+            f"({one_line(str(error))}); the server may have failed while answering (see its "
+            "log), or --endpoint is not its SPARQL query endpoint"
+        ) from None
 
 
 # --- Timeout ------------------------------------------------------------------------------

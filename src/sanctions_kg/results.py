@@ -59,6 +59,11 @@ class ResultFormat(Enum):
         return self in _RDF_MEDIA_TYPES
 
     @property
+    def description(self) -> str:
+        """What an answer in this format is, as messages name it."""
+        return _DESCRIPTIONS[self]
+
+    @property
     def media_type(self) -> str:
         """The media type to ask a SPARQL endpoint for (JSON for the table, parsed locally)."""
         return _RDF_MEDIA_TYPES.get(self) or _RESULTS_MEDIA_TYPES[self]
@@ -89,6 +94,16 @@ class DescribeFormat(Enum):
     JSON = "json"
 
 
+_DESCRIPTIONS = {
+    ResultFormat.TABLE: "SPARQL JSON results",
+    ResultFormat.CSV: "SPARQL CSV results",
+    ResultFormat.TSV: "SPARQL TSV results",
+    ResultFormat.JSON: "SPARQL JSON results",
+    ResultFormat.XML: "SPARQL XML results",
+    ResultFormat.TURTLE: "Turtle",
+    ResultFormat.NTRIPLES: "N-Triples",
+    ResultFormat.JSONLD: "JSON-LD",
+}
 _RESULTS_MEDIA_TYPES = {
     ResultFormat.TABLE: "application/sparql-results+json",
     ResultFormat.CSV: "text/csv",
@@ -167,7 +182,7 @@ def write(
                 write_table(results, text, terminal=terminal, max_rows=max_rows)
         return
     with ending_lines(out) as stream:
-        results.serialize(stream, _results_format(result_format))
+        results.serialize(stream, results_syntax(result_format))
 
 
 def write_triples(triples: Iterable[ox.Triple], result_format: ResultFormat, out: BinaryIO) -> None:
@@ -175,7 +190,7 @@ def write_triples(triples: Iterable[ox.Triple], result_format: ResultFormat, out
     import pyoxigraph as ox
 
     with ending_lines(out) as stream:
-        ox.serialize(triples, stream, _rdf_format(result_format),
+        ox.serialize(triples, stream, rdf_syntax(result_format),
                      prefixes=_prefixes(result_format))
 
 
@@ -335,7 +350,8 @@ def _text(out: BinaryIO) -> Iterator[TextIO]:
         text.detach()
 
 
-def _results_format(result_format: ResultFormat) -> ox.QueryResultsFormat:
+def results_syntax(result_format: ResultFormat) -> ox.QueryResultsFormat:
+    """pyoxigraph's format of SPARQL results written as ``result_format``."""
     import pyoxigraph as ox
 
     return {
@@ -346,7 +362,8 @@ def _results_format(result_format: ResultFormat) -> ox.QueryResultsFormat:
     }[result_format]
 
 
-def _rdf_format(result_format: ResultFormat | ExportFormat) -> ox.RdfFormat:
+def rdf_syntax(result_format: ResultFormat | ExportFormat) -> ox.RdfFormat:
+    """pyoxigraph's RDF format of graphs written as ``result_format``."""
     import pyoxigraph as ox
 
     return {
@@ -441,7 +458,7 @@ def export(
         counted = _Counted(_sorted_quads(store, graphs))
     else:
         counted = _Counted(_union_triples(store, graphs))
-    rdf_format = _rdf_format(export_format)
+    rdf_format = rdf_syntax(export_format)
     prefixes = _prefixes(export_format)
     if isinstance(out, Path):
         from .atomic import output_file
