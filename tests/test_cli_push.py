@@ -111,6 +111,32 @@ def test_a_changed_dataset_replaces_the_graphs(oxigraph_server: str, seed_build:
     assert leftover["boolean"] is False
 
 
+def test_a_url_the_server_takes_for_one_graph_is_reported(oxigraph_server: str,
+                                                           seed_build: Built) -> None:
+    """Oxigraph takes /store/ (with a slash) for a graph of its own and ignores ?graph=: every
+    upload replaced the one before and read back right, and the push passed with exit 0."""
+    code, out, err = push(seed_build.store, "--graph-store", f"{oxigraph_server}/store/")
+    local = local_counts(seed_build.store)
+    first = sorted(local)[0]
+    assert (code, out) == (2, "")
+    assert err.splitlines()[-1] == (
+        f"error: graph <{first}> on {oxigraph_server}/store/ had {local[first]} triples after its "
+        f"upload and {local[sorted(local)[-1]]} once the last graph was up: the server keeps every "
+        "upload in one graph, ignoring ?graph=; check that --graph-store is the Graph Store URL "
+        'itself (Oxigraph: http://host:7878/store; "Loading into triplestores" in the README lists '
+        "others)")
+    # with --endpoint, the first graph is not found where it was sent
+    code, _, err = push(seed_build.store, "--graph-store", f"{oxigraph_server}/store/",
+                        "--endpoint", f"{oxigraph_server}/query")
+    assert code == 2
+    assert err.splitlines()[-1] == (
+        f"error: graph <{first}> is not on the server after its upload to "
+        f"{oxigraph_server}/store/ (0 triples, the local store {local[first]}): the server put "
+        "it elsewhere; check that --graph-store is the Graph Store URL itself (Oxigraph: "
+        'http://host:7878/store; "Loading into triplestores" in the README lists others) and '
+        "--endpoint the query URL of the same store")
+
+
 def test_unreachable_server(seed_build: Built) -> None:
     url = f"http://127.0.0.1:{_free_port()}/store"
     code, out, err = push(seed_build.store, "--graph-store", url)

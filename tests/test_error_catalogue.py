@@ -1430,6 +1430,37 @@ def _count_differs(c: Context) -> Outcome:
     return c.push(c.fake.url)
 
 
+class _OneGraph(dict[str, bytes]):
+    """Graphs of a fake Graph Store that takes its URL for one graph and ignores ?graph=."""
+
+    def __setitem__(self, graph: str, body: bytes) -> None:
+        super().__setitem__("", body)
+
+    def __contains__(self, graph: object) -> bool:
+        return super().__contains__("")
+
+    def __getitem__(self, graph: str) -> bytes:
+        return super().__getitem__("")
+
+
+@produces("error: graph <<graph>> is not on the server after its upload to <url> (0 triples, the "
+          "local store <n>): the server put it elsewhere; check that --graph-store is the Graph "
+          "Store URL itself (Oxigraph: http://host:7878/store; \"Loading into triplestores\" in "
+          "the README lists others)")
+def _graph_not_there(c: Context) -> Outcome:
+    c.fake.graphs = _Keeps(lambda body: b"")
+    return c.push(c.fake.url)
+
+
+@produces("error: graph <<graph>> on <url> had <n> triples after its upload and <n> once the last "
+          "graph was up: the server keeps every upload in one graph, ignoring ?graph=; check that "
+          "--graph-store is the Graph Store URL itself (Oxigraph: http://host:7878/store; "
+          "\"Loading into triplestores\" in the README lists others)")
+def _one_graph_for_all(c: Context) -> Outcome:
+    c.fake.graphs = _OneGraph()
+    return c.push(c.fake.url)
+
+
 @produces("error: <url> sent graph <<graph>> back as <media type> that cannot be read "
           "(<reason>); verify with --endpoint instead")
 def _unreadable_graph(c: Context) -> Outcome:

@@ -658,6 +658,8 @@ def push(
     pushed = tuple(
         target.push_graph(store, graph, number) for number, graph in enumerate(names, start=1)
     )
+    if len(pushed) > 1:
+        target.check_still_there(pushed[0])
     removed: tuple[str, ...] = ()
     if prune and endpoint is not None:
         removed = tuple(sorted(set(_project_graphs(client, endpoint)) - set(names)))
@@ -723,10 +725,14 @@ class _Target:
             on_chunk=lambda sent: report(PushStage.UPLOADING, sent),
         )
         report(PushStage.VERIFYING, len(body))
-        if self.endpoint is not None:
-            remote = _count_by_query(self.client, self.endpoint, graph)
-        else:
-            remote = _count_by_reading(self.client, self.graph_store, graph)
+        remote = self.count(graph)
+        if remote == 0 and lines:
+            raise RemoteError(
+                f"graph <{graph}> is not on the server after its upload to {self.graph_store} "
+                f"(0 triples, the local store {len(lines)}): the server put it elsewhere; check "
+                f"that --graph-store is the Graph Store URL itself ({GRAPH_STORE_URLS})"
+                + (" and --endpoint the query URL of the same store" if self.endpoint else "")
+            )
         if remote != len(lines):
             raise RemoteError(
                 f"graph <{graph}> on {self.graph_store} has {remote} triples after the upload, "
@@ -735,6 +741,32 @@ class _Target:
             )
         report(PushStage.DONE, len(body))
         return GraphPush(graph, len(lines), remote, len(body), time.perf_counter() - started)
+
+
+    def count(self, graph: str) -> int:
+        """The graph's triples on the server, counted at --endpoint or read back."""
+        if self.endpoint is not None:
+            return _count_by_query(self.client, self.endpoint, graph)
+        return _count_by_reading(self.client, self.graph_store, graph)
+
+    def check_still_there(self, first: GraphPush) -> None:
+        """The first graph, counted again once the last is up. A URL the server takes for one
+        graph of its own (Oxigraph's /store/, with a slash) gets every upload in that graph,
+        each replacing the last: each upload reads back right, and only the first graph, read
+        again, shows it."""
+        remote = self.count(first.graph)
+        if remote != first.remote_triples:
+            raise RemoteError(
+                f"graph <{first.graph}> on {self.graph_store} had {first.remote_triples} "
+                f"triples after its upload and {remote} once the last graph was up: the server "
+                "keeps every upload in one graph, ignoring ?graph=; check that --graph-store is "
+                f"the Graph Store URL itself ({GRAPH_STORE_URLS})"
+            )
+
+
+#: The Graph Store URLs of common stores, for messages about a wrong one.
+GRAPH_STORE_URLS = ("Oxigraph: http://host:7878/store; \"Loading into triplestores\" in the "
+                    "README lists others")
 
 
 def _count_by_query(client: _Client, endpoint: str, graph: str) -> int:
