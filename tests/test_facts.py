@@ -812,3 +812,15 @@ def test_a_record_in_the_wrong_section_is_refused(
         tmp_path: Path, old: str, new: str, message: str) -> None:
     problems = problems_of(make_data(tmp_path, replace(old, new)(MINI)))
     assert message in problems
+
+
+def test_an_unknown_id_in_a_reference_entity_is_reported_where_it_is_written(
+        tmp_path: Path) -> None:
+    """It became an ontology IRI (skg:uzbekstan) that only the shapes caught, with exit 1."""
+    data = make_data(tmp_path, MINI)
+    places = data / "reference" / "places.yaml"
+    places.write_text(places.read_text(encoding="utf-8").replace(
+        "    locatedIn: uzbekistan\n", "    locatedIn: uzbekstan\n"), encoding="utf-8")
+    assert problems_of(data) == [
+        "reference/places.yaml:6:16: unknown id 'uzbekstan'; define it in this file, in "
+        "data/reference, or as a concept of the ontology (did you mean 'uzbekistan'?)"]

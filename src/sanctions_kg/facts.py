@@ -176,6 +176,9 @@ def load_reference(data_dir: Path, schema: Schema, problems: list[Problem]) -> R
             entities.extend(records)
     unique = _index_unique(entities, collected)
     _check_one_state_per_country(unique.values(), collected)
+    # an entity names other entities and concepts only (never an article's facts)
+    _check_references(list(unique.values()), {}, unique, schema, collected,
+                      unusable=unusable, unknown=complete)
     return Reference(tuple(unique.values()), frozenset(unusable - unique.keys()), complete)
 
 
