@@ -275,17 +275,19 @@ def test_a_data_folder_without_facts_files(tmp_path: Path, data_copy: Path) -> N
 
 def test_a_problem_met_all_over_the_corpus_is_listed_at_three_places_and_counted(
         tmp_path: Path, data_copy: Path) -> None:
-    states = data_copy / "reference" / "states.yaml"
-    states.write_text(states.read_text().replace("  - id: iran\n", "  - id: iran-state\n"))
+    persons = data_copy / "reference" / "persons.yaml"
+    persons.write_text(persons.read_text().replace("  - id: ebrahim-raisi\n",
+                                                   "  - id: raisi-ebrahim\n"))
     facts = next((data_copy / "facts").iterdir())
     lines = facts.read_text().splitlines()
     used = [number for number, line in enumerate(lines, 1)
-            if re.search(r"(?<![\w-])iran(?![\w-])", line) and not line.lstrip().startswith("#")]
+            if re.search(r"(?<![\w-])ebrahim-raisi(?![\w-])", line)
+            and not line.lstrip().startswith("#")]
     result = run_cli("build", "--data", data_copy, "--out", tmp_path / "out",
                      "--store", tmp_path / "store")
     assert result.code == 2
-    message = ("unknown id 'iran'; define it in this file, in data/reference, or as a concept of "
-               "the ontology")
+    message = ("unknown id 'ebrahim-raisi'; define it in this file, in data/reference, or as a "
+               "concept of the ontology")
     shown = result.stderr.splitlines()
     assert len(used) > 5
     assert [line.split(":")[2] for line in shown] == [str(number) for number in used[:4]]
