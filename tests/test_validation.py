@@ -155,7 +155,7 @@ MUTATIONS: dict[str, tuple[str, set[tuple[str, str, str | None]]]] = {
     "a fact without evidence": (
         f"""DELETE WHERE {{ GRAPH ?g {{
                 <{fact('invasion', 'russian-invasion-of-ukraine')}> prov:wasDerivedFrom ?e }} }}""",
-        {(SH + "AssertedNodeShape-evidence", fact("invasion", "russian-invasion-of-ukraine"),
+        {(SH + "FactShape-evidence", fact("invasion", "russian-invasion-of-ukraine"),
           PROV + "wasDerivedFrom"),
          (SH + "EvidenceShape-used", evidence("russian-invasion-of-ukraine", 1),
           f"^<{PROV}wasDerivedFrom>"),
