@@ -662,11 +662,13 @@ JSON_ANSWER = (b'{"head":{"vars":["s"]},"results":{"bindings":'
     ("result_format", "accept", "expected"),
     [
         (ResultFormat.JSON, "application/sparql-results+json", JSON_ANSWER),
-        (ResultFormat.CSV, "text/csv", JSON_ANSWER),
+        # CSV results cannot be read back to be checked: written from the JSON results
+        (ResultFormat.CSV, "application/sparql-results+json",
+         b"s\r\nhttps://w3id.org/sanctions-kg/id/state/iran\r"),
         (ResultFormat.TABLE, "application/sparql-results+json", None),
     ],
 )
-def test_endpoint_queries_ask_for_the_format_and_pass_the_answer_on(
+def test_endpoint_queries_ask_for_the_format_and_write_the_answer(
     monkeypatch: pytest.MonkeyPatch, result_format: ResultFormat, accept: str,
     expected: bytes | None,
 ) -> None:
