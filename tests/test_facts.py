@@ -824,3 +824,23 @@ def test_an_unknown_id_in_a_reference_entity_is_reported_where_it_is_written(
     assert problems_of(data) == [
         "reference/places.yaml:6:16: unknown id 'uzbekstan'; define it in this file, in "
         "data/reference, or as a concept of the ontology (did you mean 'uzbekistan'?)"]
+
+
+def test_a_written_day_is_read_and_a_date_against_it_is_refused(tmp_path: Path) -> None:
+    """'4 July 2024' was not read at all, so any value passed beside it."""
+    data = make_data(tmp_path, MINI.replace("{expression: since 2018}",
+                                            "{value: 2019-03-19, expression: \"4 July 2024\"}"))
+    text = data / "articles" / "mini.txt"
+    text.write_text(text.read_text(encoding="utf-8") + "\nTalks resumed on 4 July 2024.\n",
+                    encoding="utf-8")
+    assert problems_of(data) == [
+        "facts/mini.yaml:10:16: date 2019-03-19 disagrees with its expression '4 July 2024', "
+        "which reads as 2024-07-04; fix the one that is wrong, or leave out the date for the "
+        "expression's"]
+    # alone, the words give the day
+    (data / "facts" / "mini.yaml").write_text(
+        MINI.replace("{expression: since 2018}", "{expression: \"4 July 2024\"}"),
+        encoding="utf-8")
+    (article,) = load_corpus(data, load_schema(resources.ontology_path())).articles
+    start = {f.name: f.values for f in article.records[0].fields}["startDate"][0]
+    assert str(getattr(start, "value", None)) == "2024-07-04"

@@ -272,18 +272,36 @@ class _Anchor:
     number: int
 
 
-def _anchors(words: list[str], published: dt.date) -> tuple[set[_Anchor], set[int]]:
-    """The dates the words name, and the months they name. Raises ValueError for a word or
-    form whose meaning the keyword reading would change."""
+#: A day of the month as written: 4, 04, 4th, 21st.
+_DAY_OF_MONTH = re.compile(r"(\d{1,2})(?:st|nd|rd|th)?")
+
+
+def _beside_month(words: list[str], index: int) -> bool:
+    """Whether the word at ``index`` is next to a month name (``4 July``, ``July 4``, ``4th of
+    July``): a day of that month."""
+    after = index + 2 if words[index + 1:index + 2] == ["of"] else index + 1
+    return _month(words, index - 1) is not None or _month(words, after) is not None
+
+
+def _anchors(
+    words: list[str], published: dt.date
+) -> tuple[set[_Anchor], set[int], set[int]]:
+    """The dates the words name, the months and the days of the month they name. Raises
+    ValueError for a word or form whose meaning the keyword reading would change."""
     anchors: set[_Anchor] = set()
     months: set[int] = set()
+    days: set[int] = set()
     for index, word in enumerate(words):
         before = words[index - 1] if index else ""
         after = words[index + 1] if index + 1 < len(words) else ""
         if word[0].isdigit():
-            if not _YEAR.fullmatch(word):  # a day of the month, a count, 23rd, 3pm, '19
+            written = _DAY_OF_MONTH.fullmatch(word)
+            if written is not None and _beside_month(words, index):
+                days.add(int(written[1]))
+            elif not _YEAR.fullmatch(word):  # a count, 3pm, '19, a day without its month
                 raise ValueError(word)
-            anchors.add(_Anchor(_Kind.YEAR, int(word)))
+            else:
+                anchors.add(_Anchor(_Kind.YEAR, int(word)))
         elif (month := _month(words, index)) is not None:
             months.add(month)
         elif word in _WEEKDAYS and before not in _RELATIVE:
@@ -305,7 +323,7 @@ def _anchors(words: list[str], published: dt.date) -> tuple[set[_Anchor], set[in
             raise ValueError(word)  # last month, this Friday, the next day, that year…
         elif word == "by" and _is_deadline(words, index):
             raise ValueError(word)
-    return anchors, months
+    return anchors, months, days
 
 
 def _words(expression: str) -> list[str]:
@@ -338,11 +356,12 @@ def resolve(expression: str, published: dt.date) -> DateSpec:
     - ``last week``, ``this week``, ``next week``: the Monday-to-Sunday range (earliest, latest);
     - ``last year``, ``this year``, ``next year`` or a four-digit year (``since 2018`` and ``in
       2018`` are 2018), with at most one month name: ``last year … in September``, ``May
-      2021``. ``May``, ``March`` and abbreviations (``Sept``, ``Jan``…) are a month only next
-      to a number or after ``in``, ``of``, ``on``, ``since``, ``from``, ``during``, ``early``,
-      ``mid``, ``late``, ``last`` or ``next`` (``it may``, ``by May``, ``Jan Lipavský`` are
-      not). A month without a year is refused. Words inside the
-      period (``early``, ``mid-``, ``late``, ``end of``) keep the whole period;
+      2021``, and a day of that month beside it: ``4 July 2024``, ``July 4, 2024``, ``on the
+      4th of July 2024``. ``May``, ``March`` and abbreviations (``Sept``, ``Jan``…) are a
+      month only next to a number or after ``in``, ``of``, ``on``, ``since``, ``from``,
+      ``during``, ``early``, ``mid``, ``late``, ``last`` or ``next`` (``it may``, ``by May``,
+      ``Jan Lipavský`` are not). A month without a year is refused. Words inside the period
+      (``early``, ``mid-``, ``late``, ``end of``) keep the whole period;
     - with none of these, ``recent``, ``recently``, ``already``, ``has``, ``have`` or ``former``:
       on or before the publication (latest), unless a future or modal word (``will``, ``may``,
       ``expected``, ``yet``, ``has to``…) is present.
@@ -358,9 +377,9 @@ def resolve(expression: str, published: dt.date) -> DateSpec:
     - recurrences and spans: ``every``, ``each``, ``weekly``, plural periods (``days``,
       ``years``, ``Fridays``…), decades (``1990s``, ``'90s``, ``nineties``, ``decade``),
       centuries, ``winter``, ``fiscal``;
-    - any number other than a four-digit year (a day of the month as in ``Friday 23
-      September``, ``23rd``, a count, ``3pm``, ``2018-19``, ``2022-09-15``); a name holding a
-      number (``G20``) is a word;
+    - any number other than a four-digit year or a day beside its month (a day without a year
+      as in ``Friday 23 September``, ``23rd``, a count, ``3pm``, ``2018-19``, ``2022-09-15``,
+      ``31 June 2022``); a name holding a number (``G20``) is a word;
     - ``last``, ``next``, ``this``, ``that`` or ``same`` before any other period, weekday or
       month (``last September``, ``this Friday``, ``the next day``, ``last month``), and ``the
       last``/``the next`` (``the last year`` is a rolling period);
@@ -370,12 +389,21 @@ def resolve(expression: str, published: dt.date) -> DateSpec:
     """
     try:
         words = _words(expression)
-        anchors, months = _anchors(words, published)
+        anchors, months, days = _anchors(words, published)
     except ValueError:
         raise _refused(expression) from None
-    if len(anchors) > 1 or len(months) > 1:
+    if len(anchors) > 1 or len(months) > 1 or len(days) > 1:
         raise _refused(expression)
     month = next(iter(months), None)
+    if days:  # a day of the month: with its month and a year, and nothing else
+        anchor = next(iter(anchors), None)
+        if anchor is None or anchor.kind not in (_Kind.YEAR, _Kind.YEARS) or month is None:
+            raise _refused(expression)
+        year = anchor.number if anchor.kind is _Kind.YEAR else published.year + anchor.number
+        try:
+            return DateSpec(value=PartialDate(year, month, days.pop()), expression=expression)
+        except ValueError:  # 31 June
+            raise _refused(expression) from None
     monday = published - dt.timedelta(days=published.weekday())
     if not anchors:
         if months:  # "has signed in September": which year's September is not said
