@@ -206,6 +206,42 @@ def test_in_force_after_the_withdrawal(seed_store: ox.Store) -> None:
     assert ("sanction", "US sanctions on Iran (since 2018)") in found
 
 
+@pytest.mark.parametrize(("start", "last_day", "day_before"), [
+    ("2021-06", "2021-06-30", "2021-06-29"),  # a month of 30 days
+    ("2024-02", "2024-02-29", "2024-02-28"),  # February of a leap year
+    ("2023-02", "2023-02-28", "2023-02-27"),
+    ("2100-02", "2100-02-28", "2100-02-27"),  # a century is no leap year, unless by 400
+    ("2000-02", "2000-02-29", "2000-02-28"),
+    ("2021-12", "2021-12-31", "2021-12-30"),
+])
+def test_a_month_counts_in_force_from_its_last_day(
+        start: str, last_day: str, day_before: str) -> None:
+    """A sanction known to start in a month is known to be in force on the month's last day;
+    the month was counted at day 31, which a 30-day month or February never reaches."""
+    from sanctions_kg.namespaces import SKG
+
+    store = ox.Store()
+    graph = ox.NamedNode(ID.replace("/id/", "/graph/") + "article/fixture")
+    article, sanction = ox.NamedNode(ID + "article/fixture"), ox.NamedNode(ID + "sanction/x/s")
+    rdf_type = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+    label = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
+    store.extend([
+        ox.Quad(article, rdf_type, ox.NamedNode("http://schema.org/NewsArticle"), graph),
+        ox.Quad(article, ox.NamedNode("http://schema.org/datePublished"),
+                ox.Literal("2999-01-01", datatype=ox.NamedNode(XSD_DATE)), graph),
+        ox.Quad(sanction, rdf_type, ox.NamedNode(SKG + "Sanction"), graph),
+        ox.Quad(sanction, label, ox.Literal("the sanction", language="en"), graph),
+        ox.Quad(sanction, ox.NamedNode(SKG + "startDate"),
+                ox.Literal(start, datatype=ox.NamedNode(XSD_G_YEAR_MONTH)), graph),
+    ])
+    assert in_force(store, last_day) == {("sanction", "the sanction")}
+    assert in_force(store, day_before) == set()
+
+
+XSD_DATE = "http://www.w3.org/2001/XMLSchema#date"
+XSD_G_YEAR_MONTH = "http://www.w3.org/2001/XMLSchema#gYearMonth"
+
+
 def test_expected_quotes_are_verbatim_from_the_article() -> None:
     """Every expected quote occurs in the article, and every position points at its quote."""
     article = SEED_TEXT.read_text(encoding="utf-8")
