@@ -495,8 +495,10 @@ def test_queries_lists_the_catalogue_as_tsv() -> None:
     result = run_cli("queries", cwd=REPO)
     assert result.code == 0
     lines = result.stdout.splitlines()
-    assert lines[0] == "name\ttitle\tquestion"
-    assert lines[1:] == [f"{q.name}\t{q.title}\t{q.question}" for q in queries.catalogue()]
+    assert lines[0] == "name\ttitle\tquestion\tparameters"
+    assert lines[1:] == [f"{q.name}\t{q.title}\t{q.question}\t" + " ".join(
+        f"{p.name}={p.default}" for p in q.parameters) for q in queries.catalogue()]
+    assert "\tstate=state/iran\n" in result.stdout
 
 
 def test_timeout_ends_a_long_query(seed_build: Built) -> None:

@@ -431,18 +431,22 @@ def query(
 
 @app.command("queries")
 def list_queries() -> None:
-    """List the named queries: name, title and the question each answers.
+    """List the named queries: name, title, the question each answers, and its parameters.
 
-    A table on a terminal, tab-separated values (with a header line) otherwise.
+    A table on a terminal, tab-separated values (with a header line) otherwise. Parameters are
+    listed with their defaults (state=state/iran); give another value to `query --name` with
+    --param state=russia. The query file's header says what each one means.
 
     Example: sanctions-kg queries
     """
     from .queries import catalogue
     from .results import write_rows
 
-    rows = [[q.name or "", q.title, q.question] for q in catalogue()]
-    write_rows(["name", "title", "question"], rows, sys.stdout, rich=sys.stdout.isatty(),
-               terminal=True, unbroken=["name"])
+    rows = [[q.name or "", q.title, q.question,
+             " ".join(f"{p.name}={p.default}" for p in q.parameters)]
+            for q in catalogue()]
+    write_rows(["name", "title", "question", "parameters"], rows, sys.stdout,
+               rich=sys.stdout.isatty(), terminal=True, unbroken=["name"])
 
 
 @app.command()
