@@ -338,6 +338,29 @@ def test_csv_from_an_endpoint_is_written_from_its_json_results(fake_store: FakeS
     assert list(csv.reader(io.StringIO(done.stdout))) == [["n", "s"], ['a, "b"', ""]]
 
 
+@pytest.mark.parametrize(("text", "column"), [
+    ("SELECT * WHERE { ?s skg:target skgid:state/iran }", 32),
+    ("SELECT * WHERE { skgid:state/iran ?p ?o }", 18),
+    ("SELECT * WHERE { ?s skg:imposer/skg:x/skgid:state/iran ?o }", 39),
+])
+def test_an_id_written_with_its_slash_is_named(seed_build: Built, text: str, column: int) -> None:
+    """The parser failed at the closing brace: 'expected OPTIONAL'."""
+    code, _, err = query(seed_build, text)
+    name = "skgid:state/iran"
+    assert (code, err) == (2, (
+        f"error: <query>:1:{column}: SPARQL syntax error: a '/' ends a prefixed name, so {name} is "
+        f"read as {name.split('/')[0]} and a property path; write skgid:state\\/iran or "
+        "<https://w3id.org/sanctions-kg/id/state/iran>\n"))
+    escaped = text.replace("skgid:state/iran", "skgid:state\\/iran")
+    assert query(seed_build, escaped)[0] == 0
+
+
+def test_a_path_of_prefixed_names_is_no_slashed_name(seed_build: Built) -> None:
+    code, out, err = query(seed_build, "SELECT ?l WHERE { ?s skg:imposer/rdfs:label ?l . }")
+    assert (code, err) == (0, "")
+    assert '"United States"@en' in out
+
+
 def test_syntax_error_in_the_argument_names_query(seed_build: Built) -> None:
     code, _, err = query(seed_build, 'SELECT * WHERE { ?s ?p "é" . ]')
     assert (code, err) == (2, "error: <query>:1:31: SPARQL syntax error: something is missing "

@@ -981,6 +981,12 @@ def _undeclared_prefix(c: Context) -> Outcome:
     return c.cli("query", "SELECT * WHERE { ?s foo:bar ?o }", "--store", c.seed)
 
 
+@produces("error: <source>:<line>:<column>: SPARQL syntax error: a '/' ends a prefixed name, so "
+          "<name> is read as <prefixed name> and a property path; write <what to write>")
+def _slash_in_a_name(c: Context) -> Outcome:
+    return c.cli("query", "SELECT * WHERE { ?s skg:target skgid:state/iran }", "--store", c.seed)
+
+
 @produces("error: <source>:<line>:<column>: SPARQL syntax error: a query starts with SELECT, "
           "CONSTRUCT, ASK or DESCRIBE, not '<word>'; did you mean <form>?")
 def _misspelt_form(c: Context) -> Outcome:

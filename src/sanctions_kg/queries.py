@@ -1007,6 +1007,9 @@ def syntax_error(query: Query, message: str) -> QueryError:
     unknown_form = _unknown_form(query, offset)
     if unknown_form is not None:
         return unknown_form
+    slashed = _slash_in_name(query, offset)
+    if slashed is not None:
+        return slashed
     at_end = not any(t.start + len(t.text) > offset for t in _tokens(query.text))
     if at_end or (column == 1 and line > 1):
         # pyoxigraph often places an error inside a clause at the end of the query or at the
@@ -1038,6 +1041,42 @@ def _unknown_form(query: Query, offset: int) -> QueryError | None:
     advice = f"did you mean {close}?" if close else "fix the query"
     return QueryError(f"{where}: SPARQL syntax error: a query starts with SELECT, CONSTRUCT, "
                       f"ASK or DESCRIBE, not '{printable(keyword.text)}'; {advice}")
+
+
+#: A step of a property path written without a prefix: no path, so a '/' that ends a name.
+_BARE_STEP = re.compile(r"\^?[\w\-.]+")
+
+
+def _slash_in_name(query: Query, offset: int) -> QueryError | None:
+    """The error for a prefixed name with a '/' in it (``skgid:state/iran``, as parameters and
+    describe write ids), up to where the parser fails: SPARQL ends the name at the '/' and reads
+    a property path, whose next step (``iran``) is no name, so the parser fails further on
+    ("expected OPTIONAL" at the closing brace). A path of prefixed names (``skg:imposer/
+    rdfs:label``) is one token of the scanner too: the name is the step before a bare one."""
+    for token in _tokens(query.text):
+        if token.start > offset:
+            break
+        if token.kind != "word" or ":" not in token.text:
+            continue
+        steps = token.text.split("/")
+        for index in range(len(steps) - 1):
+            after = steps[index + 1]
+            if ":" not in steps[index] or not _BARE_STEP.fullmatch(after) or after == "a":
+                continue
+            bare = index + 1
+            while bare + 1 < len(steps) and _BARE_STEP.fullmatch(steps[bare + 1]):
+                bare += 1
+            name = "/".join(steps[index:bare + 1])
+            start = token.start + sum(len(step) + 1 for step in steps[:index])
+            prefix, _, local = name.lstrip("^").partition(":")
+            escaped = f"{prefix}:{local.replace('/', chr(92) + '/')}"
+            full = f" or <{PREFIXES[prefix]}{local}>" if prefix in PREFIXES else ""
+            return QueryError(
+                f"{_location(query, start)}: SPARQL syntax error: a '/' ends a prefixed name, so "
+                f"{printable(name)} is read as {printable(steps[index])} and a property path; "
+                f"write {printable(escaped)}{printable(full)}"
+            )
+    return None
 
 
 #: A sentence among the tokens an "expected one of …" message lists: the parser's own words
