@@ -219,6 +219,22 @@ def test_reports_on_blank_nodes_are_the_same_from_run_to_run(tmp_path: Path, kin
         assert targetless == ["_:f1n1", "_:f1n2", "_:f1n3", "_:f2n1", "_:f2n2", "_:f2n3"]
 
 
+def test_blank_nodes_in_triple_terms_and_graph_names_are_numbered_with_the_rest() -> None:
+    """Renaming only subjects and objects split a node from itself inside a triple term, left
+    a random label there, and merged blank graph names of two files."""
+    import pyoxigraph as ox
+
+    from sanctions_kg.sources import BlankNodeNumbers
+
+    first, second = BlankNodeNumbers("f1"), BlankNodeNumbers("f2")
+    node, other = ox.BlankNode("a"), ox.BlankNode("5f3a")
+    term = first(ox.Triple(node, ox.NamedNode("http://example.org/p"), other))
+    assert (term.subject, term.object) == (ox.BlankNode("f1n1"), ox.BlankNode("f1n2"))
+    assert first(node) == ox.BlankNode("f1n1")
+    assert second(ox.BlankNode("g")) == ox.BlankNode("f2n1") != first(ox.BlankNode("g"))
+    assert first(ox.DefaultGraph()) == ox.DefaultGraph()
+
+
 def test_output_is_written_to_a_file(tmp_path: Path) -> None:
     report = tmp_path / "report.sarif"
     done = run_cli("validate", CONTEXT, VIOLATION, "--format", "sarif", "--output", report)

@@ -12,7 +12,7 @@ import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO, TypeVar
+from typing import TYPE_CHECKING, BinaryIO, TypeVar, cast
 
 from .errors import InputError, Location, Problem
 
@@ -42,7 +42,9 @@ def rdf_input(path: Path) -> Iterator[BinaryIO]:
         yield handle
 
 
-_Term = TypeVar("_Term", bound="ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple")
+#: A term of a quad, graph names included; renaming gives a term of the same type.
+_Term = TypeVar(
+    "_Term", bound="ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple | ox.DefaultGraph")
 
 
 class BlankNodeNumbers:
@@ -55,16 +57,18 @@ class BlankNodeNumbers:
         self._prefix = prefix
         self._labels: dict[str, ox.BlankNode] = {}
 
-    def __call__(self, term: _Term) -> _Term | ox.BlankNode:
+    def __call__(self, term: _Term) -> _Term:
         import pyoxigraph as ox
 
+        if isinstance(term, ox.Triple):  # a triple term: its blank nodes are the file's too
+            return cast("_Term", ox.Triple(self(term.subject), term.predicate, self(term.object)))
         if not isinstance(term, ox.BlankNode):
             return term
         label = self._labels.get(term.value)
         if label is None:
             label = self._labels[term.value] = ox.BlankNode(
                 f"{self._prefix}n{len(self._labels) + 1}")
-        return label
+        return cast("_Term", label)
 
 
 #: Largest facts, reference or article file accepted, in bytes.

@@ -248,12 +248,15 @@ def _load_into(database: ox.Store, path: Path, prefix: str, graph: str | None = 
     stable = BlankNodeNumbers(prefix)
     into = None if graph is None else ox.NamedNode(graph)
 
+    renamed = (ox.BlankNode, ox.Triple)
+
     def numbered(quad: ox.Quad) -> ox.Quad:
-        subject, value = quad.subject, quad.object
-        if into is None and type(subject) is not ox.BlankNode and type(value) is not ox.BlankNode:
+        subject, value, graph = quad.subject, quad.object, quad.graph_name
+        if into is None and type(subject) not in renamed and type(value) not in renamed \
+                and type(graph) is not ox.BlankNode:
             return quad  # most quads: nothing to rename
         return ox.Quad(stable(subject), quad.predicate, stable(value),
-                       quad.graph_name if into is None else into)
+                       stable(graph) if into is None else into)
 
     try:
         with rdf_input(path) as handle:
