@@ -321,6 +321,24 @@ def test_an_endpoint_that_fails_while_answering_is_an_error_not_results(
                                     "log), or --endpoint is not its SPARQL query endpoint\n")
 
 
+@pytest.mark.parametrize(("body", "kind", "media_type", "what"), [
+    # pyoxigraph reads an ASK's object and stops: the server's error after it went unseen
+    (b'{"head": {}, "boolean": true}\nQuery timed out', "json",
+     "application/sparql-results+json", "SPARQL JSON results"),
+    # XML cut after a solution: pyoxigraph stops there without missing the end
+    (b'<?xml version="1.0"?><sparql xmlns="http://www.w3.org/2005/sparql-results#"><head>'
+     b'<variable name="n"/></head><results><result><binding name="n"><literal>1</literal>'
+     b'</binding></result>', "xml", "application/sparql-results+xml", "SPARQL XML results"),
+])
+def test_an_answer_with_something_after_or_missing_its_end_is_an_error(
+        fake_store: FakeStore, body: bytes, kind: str, media_type: str, what: str) -> None:
+    fake_store.graphs[""] = body
+    fake_store.content_type = media_type
+    done = run_cli("query", "SELECT ?n {}", "--endpoint", fake_store.url, "--format", kind)
+    assert (done.code, done.stdout) == (2, "")
+    assert done.stderr.startswith(f"error: {fake_store.url}: the answer is not well-formed {what}")
+
+
 def test_a_graph_an_endpoint_cuts_short_is_an_error(fake_store: FakeStore) -> None:
     fake_store.graphs[""] = b"<http://e/s> <http://e/p> <http://e/o> .\nquery cancelled\n"
     fake_store.content_type = "text/turtle"

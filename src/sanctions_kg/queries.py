@@ -1295,10 +1295,19 @@ def _run_remote(
 
 
 def _check_answer(body: bytes, answer: ResultFormat, endpoint: Endpoint) -> None:
-    """RemoteError unless ``body`` reads whole as ``answer`` (results or RDF)."""
+    """RemoteError unless ``body`` reads whole as ``answer`` (results or RDF). JSON and XML are
+    read whole first: pyoxigraph stops after an ASK's object, and after the last solution of
+    XML, without looking at what follows (a server's error) or noticing the end is missing."""
+    import json
+    import xml.etree.ElementTree as ET
+
     import pyoxigraph as ox
 
     try:
+        if answer in (ResultFormat.JSON, ResultFormat.JSONLD):
+            json.loads(body)
+        elif answer is ResultFormat.XML:
+            ET.fromstring(body)
         if answer.is_rdf:
             for _ in ox.parse(body, format=rdf_syntax(answer), base_iri=endpoint.url):
                 pass
@@ -1306,7 +1315,7 @@ def _check_answer(body: bytes, answer: ResultFormat, endpoint: Endpoint) -> None
             parsed = ox.parse_query_results(body, results_syntax(answer))
             for _ in parsed if isinstance(parsed, ox.QuerySolutions) else ():
                 pass
-    except (SyntaxError, ValueError) as error:
+    except (SyntaxError, ValueError, ET.ParseError) as error:
         raise RemoteError(
             f"{endpoint.url}: the answer is not well-formed {answer.description} "
             f"({one_line(str(error))}); the server may have failed while answering (see its "
