@@ -441,6 +441,11 @@ INPUT_CASES: dict[str, InputCase] = {
     "exact name (for example 'Iran, Islamic Republic of')":
         InputCase("ref-pycountry-name", "entities:\n  - id: ref-c\n    type: State\n"
                   "    label: C\n    pycountry: Atlantis\n", "reference"),
+    f"error: {LOC}: unknown id '<id>'; define it among the reference entities or as a concept "
+    "of the ontology (a reference entity cannot name an article's fact)":
+        InputCase("ref-unknown-id", "entities:\n  - id: ref-city\n    type: City\n"
+                  "    label: Nowhere\n    locatedIn: nowhereland\n    source: test\n",
+                  "reference"),
     f"error: {LOC}: '<field>' is set from pycountry:, not written by hand (<what the code is>); "
     "remove it and give pycountry: <name>":
         InputCase("ref-iso-code", "entities:\n  - id: ref-iso\n    type: State\n"

@@ -822,8 +822,9 @@ def test_an_unknown_id_in_a_reference_entity_is_reported_where_it_is_written(
     places.write_text(places.read_text(encoding="utf-8").replace(
         "    locatedIn: uzbekistan\n", "    locatedIn: uzbekstan\n"), encoding="utf-8")
     assert problems_of(data) == [
-        "reference/places.yaml:6:16: unknown id 'uzbekstan'; define it in this file, in "
-        "data/reference, or as a concept of the ontology (did you mean 'uzbekistan'?)"]
+        "reference/places.yaml:6:16: unknown id 'uzbekstan'; define it among the reference "
+        "entities or as a concept of the ontology (a reference entity cannot name an article's "
+        "fact) (did you mean 'uzbekistan'?)"]
 
 
 def test_a_written_day_is_read_and_a_date_against_it_is_refused(tmp_path: Path) -> None:
@@ -844,3 +845,34 @@ def test_a_written_day_is_read_and_a_date_against_it_is_refused(tmp_path: Path) 
     (article,) = load_corpus(data, load_schema(resources.ontology_path())).articles
     start = {f.name: f.values for f in article.records[0].fields}["startDate"][0]
     assert str(getattr(start, "value", None)) == "2024-07-04"
+
+
+STATE = "entities:\n  - id: {id}\n    type: State\n    label: {label}\n{more}    source: test\n"
+
+
+@pytest.mark.parametrize(("ident", "label", "more", "message"), [
+    ("belarus", "Belarus", "    isoAlpha2: BR\n",
+     "'isoAlpha2' is set from pycountry:, not written by hand (BR is the code of Brazil); remove "
+     "it and give pycountry: \"Belarus\""),
+    ("taiwan", "Taiwan", "    pycountry: \"Taiwan, Province of China\"\n    isoAlpha3: TWN\n",
+     "'isoAlpha3' is set from pycountry:, not written by hand (TWN is the code of Taiwan, "
+     "Province of China); remove it (pycountry: \"Taiwan, Province of China\" gives TW and TWN)"),
+    # not a code at all: no Python repr of the value, and no second message about quotes
+    ("zedland", "Zedland", "    isoAlpha2: [ZZ]\n",
+     "'isoAlpha2' is set from pycountry:, not written by hand; remove it and give pycountry: the "
+     "state's ISO 3166-1 country name"),
+    ("xland", "Xland", "    isoAlpha2: 12\n",
+     "'isoAlpha2' is set from pycountry:, not written by hand ('12' is no ISO 3166-1 alpha-2 "
+     "code); remove it and give pycountry: the state's ISO 3166-1 country name"),
+    # the label names another country than pycountry: does, whatever the other labels say
+    ("belarus", "Belarus", "    altLabel: [Brazil]\n    pycountry: Brazil\n",
+     "pycountry: \"Brazil\" is BR, but the state is named 'Belarus', the ISO 3166-1 name of BY; "
+     "give the right country"),
+])
+def test_iso_codes_come_from_pycountry_and_match_the_state(
+        tmp_path: Path, ident: str, label: str, more: str, message: str) -> None:
+    data = make_data(tmp_path, MINI)
+    (data / "reference" / "more.yaml").write_text(
+        STATE.format(id=ident, label=label, more=more), encoding="utf-8")
+    problems = [problem.split(": ", 1)[1] for problem in problems_of(data)]
+    assert problems == [message]

@@ -178,7 +178,9 @@ def load_reference(data_dir: Path, schema: Schema, problems: list[Problem]) -> R
     _check_one_state_per_country(unique.values(), collected)
     # an entity names other entities and concepts only (never an article's facts)
     _check_references(list(unique.values()), {}, unique, schema, collected,
-                      unusable=unusable, unknown=complete)
+                      unusable=unusable, unknown=complete,
+                      where="define it among the reference entities or as a concept of the "
+                            "ontology (a reference entity cannot name an article's fact)")
     return Reference(tuple(unique.values()), frozenset(unusable - unique.keys()), complete)
 
 
@@ -236,7 +238,9 @@ def _load_entity(
     ident, type_ = _id_and_type(node, mapping, schema, problems, unusable, default_type=None)
     if ident is None or type_ is None:
         return None
-    fields = _fields(mapping, ENTITY_RESERVED, schema, problems, published=None, text=None)
+    # ISO codes are not read as fields: they come from pycountry: (told below)
+    fields = _fields(mapping, ENTITY_RESERVED | set(ISO_CODE_FIELDS), schema, problems,
+                     published=None, text=None)
     _check_fit(node, mapping, type_, schema, problems, entity=True)
     country = None
     if "pycountry" in mapping:
@@ -244,9 +248,9 @@ def _load_entity(
         if country is not None:
             _check_country_names(mapping, ident, country, problems)
     for key in ISO_CODE_FIELDS:
-        if key in mapping:
-            named = None if country is not None else _named_country(mapping, ident)
-            problems.add(mapping[key].location, _hand_written_code(key, mapping[key], named))
+        if key in mapping and schema.fits(key, type_):  # elsewhere, its domain is what to tell
+            problems.add(mapping[key].location,
+                         _hand_written_code(key, mapping[key], country, mapping, ident))
     same_as = tuple(_strings(mapping.get("sameAs"), problems, "sameAs"))
     for iri, item in zip(same_as, _items(mapping.get("sameAs")), strict=False):
         if not WIKIDATA_IRI.match(iri):
@@ -290,26 +294,35 @@ def _country(node: Node, problems: _Problems) -> Country | None:
 ISO_CODE_FIELDS = ("isoAlpha2", "isoAlpha3")
 
 
-def _hand_written_code(key: str, node: Node, named: str | None) -> str:
+def _hand_written_code(
+    key: str, node: Node, country: Country | None, mapping: dict[str, Node], ident: str
+) -> str:
     """Why an ISO code is not written by hand: the codes come from the country's ISO name, so
     that a mistyped code (BR, Brazil's, on Belarus) cannot enter the graph. The name to give is
     the one the state's own names point to (never the written code's country, which may be the
     mistake); the written code's country is said, to show a mistake."""
     import pycountry
 
-    code = node.value.strip().upper() if isinstance(node.value, str) else ""
+    written = node.raw if node.raw is not None else node.value
+    code = str(written).strip().upper() if isinstance(written, str | int) else ""
     found = None
-    if code.isascii() and code.isalpha():
-        if len(code) == 2:
-            found = pycountry.countries.get(alpha_2=code)
-        elif len(code) == 3:
-            found = pycountry.countries.get(alpha_3=code)
+    if code.isascii() and code.isalpha() and len(code) in (2, 3):
+        found = (pycountry.countries.get(alpha_2=code) if len(code) == 2
+                 else pycountry.countries.get(alpha_3=code))
+    if found is not None:
+        what = f" ({code} is the code of {found.name})"
+    elif code:
+        what = f" ('{printable(code)}' is no ISO 3166-1 alpha-{key[-1]} code)"
+    else:
+        what = ""
+    if country is not None:
+        return (f"'{key}' is set from pycountry:, not written by hand{what}; remove it "
+                f"(pycountry: \"{country.name}\" gives {country.alpha2} and {country.alpha3})")
+    named = _named_country(mapping, ident)
     instead = (f"pycountry: \"{named}\"" if named is not None
                else "pycountry: the state's ISO 3166-1 country name")
-    what = (f"{code} is the code of {found.name}" if found is not None
-            else f"'{printable(str(node.value))}' is no ISO 3166-1 alpha-{key[-1]} code")
-    return (f"'{key}' is set from pycountry:, not written by hand ({what}); remove it and "
-            f"give {instead}")
+    return (f"'{key}' is set from pycountry:, not written by hand{what}; remove it and give "
+            f"{instead}")
 
 
 @cache
@@ -357,21 +370,28 @@ def _named_country(mapping: dict[str, Node], ident: str) -> str | None:
 def _check_country_names(
     mapping: dict[str, Node], ident: str, country: Country, problems: _Problems
 ) -> None:
-    """A problem when the state's id, label or other labels name another country and none
-    names this one (``belarus``, labelled Belarus, with pycountry: "Russian Federation"): a
-    wrong country gives the state another state's ISO codes. A name pycountry does not know
-    (Turkey, Burma) says nothing either way."""
+    """A problem when the state's label or id names another country and neither names this
+    one (``belarus``, labelled Belarus, with pycountry: "Russian Federation"), or, when they
+    name no country pycountry knows, when its other labels name another country and none names
+    this one: a wrong country gives the state another state's ISO codes. A name pycountry does
+    not know (Turkey, Burma) says nothing either way."""
     known = _country_names()
-    written = _state_names(mapping, ident)
-    codes: dict[str, str] = {}
-    for name in written:  # the label first
-        codes.setdefault(known.get(name.casefold(), ""), name)
-    codes.pop("", None)
-    if codes and country.alpha2 not in codes:
-        code, name = next(iter(codes.items()))
-        problems.add(mapping["pycountry"].location,
-                     f"pycountry: \"{country.name}\" is {country.alpha2}, but the state is "
-                     f"named '{name}', the ISO 3166-1 name of {code}; give the right country")
+    label = mapping.get("label")
+    primary = [*([label.value] if label is not None and isinstance(label.value, str) else []),
+               ident.replace("-", " ")]
+    for names in (primary, _state_names(mapping, ident)):
+        codes: dict[str, str] = {}
+        for name in names:  # the label first
+            codes.setdefault(known.get(name.casefold(), ""), name)
+        codes.pop("", None)
+        if not codes:
+            continue  # nothing known here: the other labels, if any, say more
+        if country.alpha2 not in codes:
+            code, name = next(iter(codes.items()))
+            problems.add(mapping["pycountry"].location,
+                         f"pycountry: \"{country.name}\" is {country.alpha2}, but the state is "
+                         f"named '{name}', the ISO 3166-1 name of {code}; give the right country")
+        return
 
 
 def _check_one_state_per_country(entities: Iterable[Record], problems: _Problems) -> None:
@@ -648,9 +668,10 @@ def _check_references(
     *,
     unusable: set[str],
     unknown: bool,
+    where: str = "define it in this file, in data/reference, or as a concept of the ontology",
 ) -> None:
     """Each reference must name one node: a fact or claim of this file, a reference entity or a
-    concept of the ontology.
+    concept of the ontology; ``where`` says where an unknown one may be defined.
 
     A fact or claim whose id is also a reference entity's is reported only where it is
     referenced: unreferenced, the two have different IRIs and nothing is ambiguous, and adding
@@ -681,9 +702,7 @@ def _check_references(
               and ref.id not in schema.concepts):
             problems.add(
                 ref.location,
-                f"unknown id '{ref.id}'; define it in this file, in data/reference, "
-                "or as a concept of the ontology"
-                + suggestion(ref.id),
+                f"unknown id '{ref.id}'; {where}" + suggestion(ref.id),
             )
 
     for record in records:
