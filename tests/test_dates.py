@@ -123,6 +123,7 @@ KEPT = [
     ("on the 4th of July 2024", ("2024-07-04", None, None)),
     ("on 29 February 2024", ("2024-02-29", None, None)),
     ("4 July last year", ("2021-07-04", None, None)),
+    ("on Thursday, 15 September 2022", ("2022-09-15", None, None)),
     # names that hold a number, and words that look like months, are not dates
     ("the G20 summit on Thursday", ("2022-09-15", None, None)),
     ("Jan Lipavsky said Thursday", ("2022-09-15", None, None)),
@@ -223,7 +224,7 @@ REFUSED = [
     "Friday 23 September", "on 23 September", "Thursday 23rd", "2018-19", "2022-09-15",
     "3pm Thursday", "in '19",
     # a day with its month and year, but no such day, or two days
-    "31 June 2022", "30 February 2024", "3 and 4 July 2022",
+    "31 June 2022", "30 February 2024", "3 and 4 July 2022", "Friday, 15 September 2022",
     # two dates, two months, a month with a weekday or week
     "2018-2020", "from 2018 to 2020", "the 2018 deal signed in 2020", "Monday and Tuesday",
     "last year and this year", "Thursday, next week", "yesterday, Wednesday",

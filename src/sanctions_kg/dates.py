@@ -340,6 +340,26 @@ def _words(expression: str) -> list[str]:
     return words
 
 
+def _written_day(expression: str, anchors: set[_Anchor], months: set[int], days: set[int],
+                 published: dt.date) -> DateSpec:
+    """A day of the month written with its month and a year (``4 July 2024``), and maybe its
+    weekday, which must be the date's (``Thursday, 4 July 2024``)."""
+    years = [a for a in anchors if a.kind in (_Kind.YEAR, _Kind.YEARS)]
+    weekdays = [a for a in anchors if a.kind is _Kind.WEEKDAY]
+    if (len(days) != 1 or len(months) != 1 or len(years) != 1 or len(weekdays) > 1
+            or len(years) + len(weekdays) != len(anchors)):
+        raise _refused(expression)
+    (anchor,) = years
+    year = anchor.number if anchor.kind is _Kind.YEAR else published.year + anchor.number
+    try:
+        day = dt.date(year, next(iter(months)), next(iter(days)))
+    except ValueError:  # 31 June
+        raise _refused(expression) from None
+    if weekdays and weekdays[0].number != day.weekday():
+        raise _refused(expression)  # Friday, 4 July 2024: one of the two is wrong
+    return DateSpec(value=PartialDate.of(day), expression=expression)
+
+
 def resolve(expression: str, published: dt.date) -> DateSpec:
     """Resolve a relative or partial date expression against a publication date.
 
@@ -357,8 +377,9 @@ def resolve(expression: str, published: dt.date) -> DateSpec:
     - ``last year``, ``this year``, ``next year`` or a four-digit year (``since 2018`` and ``in
       2018`` are 2018), with at most one month name: ``last year … in September``, ``May
       2021``, and a day of that month beside it: ``4 July 2024``, ``July 4, 2024``, ``on the
-      4th of July 2024``. ``May``, ``March`` and abbreviations (``Sept``, ``Jan``…) are a
-      month only next to a number or after ``in``, ``of``, ``on``, ``since``, ``from``,
+      4th of July 2024``, ``Thursday, 4 July 2024`` (where the weekday is the date's).
+      ``May``, ``March`` and abbreviations (``Sept``, ``Jan``…) are a month only next to a
+      number or after ``in``, ``of``, ``on``, ``since``, ``from``,
       ``during``, ``early``, ``mid``, ``late``, ``last`` or ``next`` (``it may``, ``by May``,
       ``Jan Lipavský`` are not). A month without a year is refused. Words inside the period
       (``early``, ``mid-``, ``late``, ``end of``) keep the whole period;
@@ -392,18 +413,11 @@ def resolve(expression: str, published: dt.date) -> DateSpec:
         anchors, months, days = _anchors(words, published)
     except ValueError:
         raise _refused(expression) from None
-    if len(anchors) > 1 or len(months) > 1 or len(days) > 1:
+    if days:
+        return _written_day(expression, anchors, months, days, published)
+    if len(anchors) > 1 or len(months) > 1:
         raise _refused(expression)
     month = next(iter(months), None)
-    if days:  # a day of the month: with its month and a year, and nothing else
-        anchor = next(iter(anchors), None)
-        if anchor is None or anchor.kind not in (_Kind.YEAR, _Kind.YEARS) or month is None:
-            raise _refused(expression)
-        year = anchor.number if anchor.kind is _Kind.YEAR else published.year + anchor.number
-        try:
-            return DateSpec(value=PartialDate(year, month, days.pop()), expression=expression)
-        except ValueError:  # 31 June
-            raise _refused(expression) from None
     monday = published - dt.timedelta(days=published.weekday())
     if not anchors:
         if months:  # "has signed in September": which year's September is not said
