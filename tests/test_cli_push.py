@@ -120,11 +120,10 @@ def test_a_url_the_server_takes_for_one_graph_is_reported(oxigraph_server: str,
     first = sorted(local)[0]
     assert (code, out) == (2, "")
     assert err.splitlines()[-1] == (
-        f"error: graph <{first}> on {oxigraph_server}/store/ had {local[first]} triples after its "
-        f"upload and {local[sorted(local)[-1]]} once the last graph was up: the server keeps every "
-        "upload in one graph, ignoring ?graph=; check that --graph-store is the Graph Store URL "
-        'itself (Oxigraph: http://host:7878/store; "Loading into triplestores" in the README lists '
-        "others)")
+        f"error: graph <{first}> on {oxigraph_server}/store/ no longer holds what was uploaded to "
+        "it once the last graph was up: the server keeps every upload in one graph, ignoring "
+        "?graph=; check that --graph-store is the Graph Store URL itself (Oxigraph: "
+        'http://host:7878/store; "Loading into triplestores" in the README lists others)')
     # with --endpoint, the first graph is not found where it was sent
     code, _, err = push(seed_build.store, "--graph-store", f"{oxigraph_server}/store/",
                         "--endpoint", f"{oxigraph_server}/query")

@@ -1463,7 +1463,7 @@ def _graph_not_there(c: Context) -> Outcome:
     return c.push(c.fake.url)
 
 
-@produces("error: graph <<graph>> on <url> had <n> triples after its upload and <n> once the last "
+@produces("error: graph <<graph>> on <url> no longer holds what was uploaded to it once the last "
           "graph was up: the server keeps every upload in one graph, ignoring ?graph=; check that "
           "--graph-store is the Graph Store URL itself (Oxigraph: http://host:7878/store; "
           "\"Loading into triplestores\" in the README lists others)")

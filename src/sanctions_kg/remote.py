@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 from email.message import Message
 from enum import Enum
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Final, TypeVar
+from typing import IO, TYPE_CHECKING, Any, Final, TypeVar
 
 from .errors import RemoteError, UsageError, seconds_text, time_limit
 
@@ -659,7 +659,7 @@ def push(
         target.push_graph(store, graph, number) for number, graph in enumerate(names, start=1)
     )
     if len(pushed) > 1:
-        target.check_still_there(pushed[0])
+        target.check_still_there(store, pushed[0])
     removed: tuple[str, ...] = ()
     if prune and endpoint is not None:
         removed = tuple(sorted(set(_project_graphs(client, endpoint)) - set(names)))
@@ -686,9 +686,10 @@ def _project_graphs(client: _Client, endpoint: str) -> list[str]:
              f"FILTER(STRSTARTS(STR(?g), \"{GRAPH}\")) }}")
     return _json_answer(client, endpoint, query, "listing the server's graphs",
                         "the query listing its graphs",
-                        lambda rows: [row["g"]["value"] for row in rows
-                                      if row["g"]["type"] == "uri"
-                                      and row["g"]["value"].startswith(GRAPH)])
+                        lambda document: [row["g"]["value"]
+                                          for row in document["results"]["bindings"]
+                                          if row["g"]["type"] == "uri"
+                                          and row["g"]["value"].startswith(GRAPH)])
 
 
 @dataclass(frozen=True)
@@ -749,18 +750,35 @@ class _Target:
             return _count_by_query(self.client, self.endpoint, graph)
         return _count_by_reading(self.client, self.graph_store, graph)
 
-    def check_still_there(self, first: GraphPush) -> None:
-        """The first graph, counted again once the last is up. A URL the server takes for one
-        graph of its own (Oxigraph's /store/, with a slash) gets every upload in that graph,
+    def check_still_there(self, store: ox.Store, first: GraphPush) -> None:
+        """The first graph, looked at again once the last is up. A URL the server takes for
+        one graph of its own (Oxigraph's /store/, with a slash) gets every upload in that graph,
         each replacing the last: each upload reads back right, and only the first graph, read
-        again, shows it."""
-        remote = self.count(first.graph)
-        if remote != first.remote_triples:
+        again, shows it. Its triples are looked for, not counted: the last graph may have as
+        many. Read back, every triple sent must be there (a server may add inferred ones);
+        with --endpoint, one ASK for its first triple."""
+        import pyoxigraph as ox
+
+        dump = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.NamedNode(first.graph))
+        sent = sorted((dump or b"").decode("utf-8").splitlines())
+        if not sent:
+            return
+        if self.endpoint is not None:
+            there = _json_answer(
+                self.client, self.endpoint, f"ASK {{ GRAPH <{first.graph}> {{ {sent[0]} }} }}",
+                f"looking for a triple of graph <{first.graph}>",
+                f"the query looking for a triple of graph <{first.graph}>",
+                lambda document: document["boolean"] is True)
+        else:
+            held = {f"{quad.triple} ." for quad in _read_back(self.client, self.graph_store,
+                                                               first.graph)}
+            there = held.issuperset(sent)
+        if not there:
             raise RemoteError(
-                f"graph <{first.graph}> on {self.graph_store} had {first.remote_triples} "
-                f"triples after its upload and {remote} once the last graph was up: the server "
-                "keeps every upload in one graph, ignoring ?graph=; check that --graph-store is "
-                f"the Graph Store URL itself ({GRAPH_STORE_URLS})"
+                f"graph <{first.graph}> on {self.graph_store} no longer holds what was uploaded "
+                "to it once the last graph was up: the server keeps every upload in one graph, "
+                "ignoring ?graph=; check that --graph-store is the Graph Store URL itself "
+                f"({GRAPH_STORE_URLS})"
             )
 
 
@@ -773,16 +791,16 @@ def _count_by_query(client: _Client, endpoint: str, graph: str) -> int:
     query = f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"
     return _json_answer(client, endpoint, query, f"counting the triples of graph <{graph}>",
                         f"the count query for graph <{graph}>",
-                        lambda rows: int(rows[0]["n"]["value"]))
+                        lambda document: int(document["results"]["bindings"][0]["n"]["value"]))
 
 
 def _json_answer(client: _Client, endpoint: str, query: str, action: str, what: str,
-                 read: Callable[[list[dict[str, dict[str, str]]]], _T]) -> _T:
-    """Run a SELECT query on the endpoint and read its SPARQL JSON bindings with ``read``;
-    RemoteError when the answer is not the SPARQL JSON that ``read`` expects."""
+                 read: Callable[[Any], _T]) -> _T:
+    """Run a query on the endpoint and read its SPARQL JSON results with ``read``; RemoteError
+    when the answer is not the SPARQL JSON that ``read`` expects."""
     answer = _query(client, endpoint, query, accept=SPARQL_JSON, action=action)
     try:
-        return read(json.loads(answer.body)["results"]["bindings"])
+        return read(json.loads(answer.body))
     except (ValueError, KeyError, IndexError, TypeError):
         raise RemoteError(
             f"{endpoint} did not answer {what} with SPARQL JSON results; check that "
@@ -791,6 +809,11 @@ def _json_answer(client: _Client, endpoint: str, query: str, action: str, what: 
 
 
 def _count_by_reading(client: _Client, graph_store: str, graph: str) -> int:
+    return len(_read_back(client, graph_store, graph))
+
+
+def _read_back(client: _Client, graph_store: str, graph: str) -> list[ox.Quad]:
+    """The triples of a graph as the server sends it back (none for a 404)."""
     import pyoxigraph as ox
 
     url = graph_url(graph_store, graph)
@@ -803,7 +826,7 @@ def _count_by_reading(client: _Client, graph_store: str, graph: str) -> int:
         accept_status=frozenset({404}),
     )
     if answer.status == 404:
-        return 0
+        return []
     media_type = answer.content_type.split(";")[0].strip()
     rdf_format = ox.RdfFormat.from_media_type(media_type) if media_type else None
     if rdf_format is None:
@@ -813,7 +836,7 @@ def _count_by_reading(client: _Client, graph_store: str, graph: str) -> int:
             "verify with --endpoint"
         )
     try:
-        return sum(1 for _ in ox.parse(answer.body, format=rdf_format, base_iri=url))
+        return list(ox.parse(answer.body, format=rdf_format, base_iri=url))
     except (SyntaxError, ValueError) as error:
         raise RemoteError(
             f"{graph_store} sent graph <{graph}> back as {media_type} that cannot be read "
