@@ -119,10 +119,12 @@ def test_the_library_example_runs_as_written(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
     assert lines[0] == "1 article(s)"
-    assert re.fullmatch(r"\d+ triples; validation passed: 0 violations, 0 warnings, 0 info",
+    # the info results are hints (facts the article gives only in a speaker's words)
+    assert re.fullmatch(r"\d+ triples; validation passed: 0 violations, 0 warnings, \d+ info",
                         lines[1])
     assert any("'basis': 'claim by Ebrahim Raisi'" in line for line in lines)
-    assert lines[-2:] == ["True", "validation passed: 0 violations, 0 warnings, 0 info True"]
+    assert lines[-2] == "True"
+    assert re.fullmatch(r"validation passed: 0 violations, 0 warnings, \d+ info True", lines[-1])
     assert (tmp_path / "build" / "sanctions-kg.trig").is_file()
     typed = subprocess.run([sys.executable, "-m", "mypy", "--strict", "--no-incremental",
                             "example.py"], cwd=tmp_path, capture_output=True, text=True,

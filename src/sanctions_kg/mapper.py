@@ -32,7 +32,7 @@ from .namespaces import (
     article_graph,
     article_iri,
 )
-from .records import Article, Content, Field, Flag, Number, Quote, Record, Ref, Text
+from .records import Article, Content, Field, Flag, Number, Quote, Record, Ref, Section, Text
 from .schema import LANG_STRING, Schema, kind_slug
 from .sources import rdf_input
 
@@ -272,6 +272,9 @@ def map_article(article: Article, entities: dict[str, Record], schema: Schema) -
     emit.string(source, SCHEMA + "inLanguage", meta.language)
     facts = {record.id: record for record in article.records}
     resolve = _Resolver(meta.id, facts, entities)
+    quoted = [(quote.start, quote.end, fact_iri(meta.id, record))
+              for record in article.records if record.section is Section.CLAIM
+              for quote in record.quotes]
     for record in article.records:
         subject = fact_iri(meta.id, record)
         emit.sources[subject] = record.location
@@ -285,7 +288,23 @@ def map_article(article: Article, entities: dict[str, Record], schema: Schema) -
             emit.text(subject, SKG + "quote", quote.exact)
         for number, content in enumerate(record.contents, start=1):
             _content(emit, f"{subject}/content/{number}", subject, content, evidence, resolve)
+        if record.section is Section.FACT:
+            for claim in _claims_holding(record, quoted):
+                emit.link(subject, SKG + "restsOnClaim", claim)
     return emit.result(graph)
+
+
+def _claims_holding(record: Record, quoted: list[tuple[int, int, str]]) -> list[str]:
+    """The claims whose quotes hold every evidence span of a fact: the article gives the fact
+    only in their speakers' words. None if one span lies outside every quote."""
+    holding: set[str] = set()
+    for quote in record.evidence:
+        inside = {claim for start, end, claim in quoted
+                  if start <= quote.start and quote.end <= end}
+        if not inside:
+            return []
+        holding |= inside
+    return sorted(holding)
 
 
 def _evidence(emit: _Emitter, article_id: str, record: Record, source: str) -> list[str]:
