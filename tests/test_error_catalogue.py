@@ -374,6 +374,9 @@ INPUT_CASES: dict[str, InputCase] = {
         InputCase("quote-item", edit(EVIDENCE, "42")),
     f"error: {LOC}: the quote is empty; copy the supporting words from the article":
         InputCase("quote-empty", edit(EVIDENCE, '" "')),
+    f"error: {LOC}: quote '<quote>' is in the article text <n> time(s), but never with <what> "
+    "around it; copy the characters right before and after it verbatim, spaces included":
+        InputCase("quote-prefix", edit(EVIDENCE, '{exact: "slapped crippling", prefix: "and"}')),
     f"error: {LOC}: quote '<quote>' is not in the article text; copy it verbatim (check "
     "quotes, dashes and spaces)":
         InputCase("quote-missing", edit("slapped crippling", "slapped very crippling")),
@@ -1168,13 +1171,13 @@ LOCAL = "http://127.0.0.1:1/store"  # never contacted: these errors come before 
 
 
 @produces("error: <option> <url>: not a valid URL; give an http or https URL such as "
-          "http://localhost:7878/store")
+          "http://localhost:7878/<store or query>")
 def _invalid_url(c: Context) -> Outcome:
     return c.cli("push", "--graph-store", "http://127.0.0.1:99999/store")
 
 
 @produces("error: <option> <url>: must be an http or https URL such as "
-          "http://localhost:7878/store")
+          "http://localhost:7878/<store or query>")
 def _not_http(c: Context) -> Outcome:
     return c.cli("push", "--graph-store", "ftp://127.0.0.1/store")
 

@@ -876,3 +876,13 @@ def test_iso_codes_come_from_pycountry_and_match_the_state(
         STATE.format(id=ident, label=label, more=more), encoding="utf-8")
     problems = [problem.split(": ", 1)[1] for problem in problems_of(data)]
     assert problems == [message]
+
+
+def test_a_quote_whose_prefix_does_not_match_is_told_so(tmp_path: Path) -> None:
+    """It was told the words are not in the article, which they are."""
+    text = MINI.replace('      - "slapped crippling sanctions on the country"\n',
+                        '      - {exact: "slapped crippling sanctions", prefix: "and"}\n')
+    assert problems_of(make_data(tmp_path, text)) == [
+        "facts/mini.yaml:12:9: quote 'slapped crippling sanctions' is in the article text 1 "
+        "time(s), but never with prefix: 'and' around it; copy the characters right before and "
+        "after it verbatim, spaces included"]

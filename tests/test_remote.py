@@ -48,6 +48,12 @@ def test_only_http_urls_are_accepted(url: str) -> None:
     )
 
 
+def test_an_endpoint_url_is_given_an_endpoint_example() -> None:
+    with pytest.raises(UsageError) as caught:
+        check_url("", option="--endpoint")
+    assert str(caught.value).endswith("such as http://localhost:7878/query")
+
+
 @pytest.mark.parametrize("url", [f"http://admin:{SECRET}@example.org/store",
                                  f"https://admin:{SECRET}@example.org:99999/store",
                                  "http://admin:12/ss@example.org/store",

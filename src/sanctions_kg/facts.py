@@ -1011,6 +1011,14 @@ def locate_quote(
             starts.append(position)
         position = text.find(exact, position + 1)
     shown = _shortened(exact)
+    if not starts and (prefix or suffix) and exact in text:
+        # the words are there: what is given around them is not
+        around = " and ".join(f"{name}: '{_shortened(value)}'" for name, value
+                              in (("prefix", prefix), ("suffix", suffix)) if value)
+        problems.add(location, f"quote '{shown}' is in the article text {text.count(exact)} "
+                     f"time(s), but never with {around} around it; copy the characters right "
+                     "before and after it verbatim, spaces included")
+        return None
     if not starts:
         problems.add(location, f"quote '{shown}' is not in the article text; copy it verbatim "
                      "(check quotes, dashes and spaces)")

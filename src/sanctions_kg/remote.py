@@ -68,18 +68,20 @@ _CHALLENGE_ITEM = re.compile(
 
 def check_url(url: str, *, option: str) -> str:
     """The URL if it is an http(s) URL without user information; UsageError otherwise."""
+    # Oxigraph's URLs: the Graph Store for --graph-store, the query endpoint for --endpoint
+    example = ("http://localhost:7878/store" if option == "--graph-store"
+               else "http://localhost:7878/query")
     try:
         parts = urllib.parse.urlsplit(url)
         _ = parts.port  # raises ValueError for a malformed port
     except ValueError:
         raise UsageError(
             f"{option} {display_url(url)}: not a valid URL; give an http or https URL "
-            "such as http://localhost:7878/store"
+            f"such as {example}"
         ) from None
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
         raise UsageError(
-            f"{option} {display_url(url)}: must be an http or https URL "
-            "such as http://localhost:7878/store"
+            f"{option} {display_url(url)}: must be an http or https URL such as {example}"
         )
     if "@" in url.partition("?")[0]:  # also "user:pa/ss@host", which urlsplit misreads
         raise UsageError(
