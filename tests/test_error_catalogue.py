@@ -390,6 +390,8 @@ INPUT_CASES: dict[str, InputCase] = {
     f"error: {LOC}: article id '<id>' must be kebab-case (lower-case letters, digits and "
     "hyphens); write '<kebab-id>'":
         InputCase("article-id", edit("  id: mini\n", "  id: Mini_Case\n")),
+    f"error: {LOC}: '<value>' is not a value of '<key>'; use one of <values>":
+        InputCase("concept-scheme", with_field("scope: [Energy]")),
     f"error: {LOC}: a <type> is a fact, not a claim; move it under facts:, or record what "
     "someone says as a Claim with speaker, date and quote":
         InputCase("fact-among-claims", edit(CLAIM, CLAIM + "  - id: also-a-sanction\n"

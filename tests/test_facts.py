@@ -434,11 +434,7 @@ CONTENT = "    speaker: ebrahim-raisi\n    content:\n      - "
          replace("    speaker: ebrahim-raisi\n", CONTENT +
                  "{subject: iran, predicate: imposesSanctionsOn, object: iran}\n"),
          ["23:19", "23:64"]),
-        ("field-of-a-content",
-         replace("    speaker: ebrahim-raisi\n", CONTENT +
-                 "{subject: russia, predicate: imposesSanctionsOn, object: united-states, "
-                 "area: iran}\n"),
-         ["23:87"]),
+        # (a content's fields, area and modality, take the concepts of their scheme only)
     ],
 )
 def test_every_reference_to_both_a_fact_and_an_entity_is_reported(
@@ -886,3 +882,20 @@ def test_a_quote_whose_prefix_does_not_match_is_told_so(tmp_path: Path) -> None:
         "facts/mini.yaml:12:9: quote 'slapped crippling sanctions' is in the article text 1 "
         "time(s), but never with prefix: 'and' around it; copy the characters right before and "
         "after it verbatim, spaces included"]
+
+
+@pytest.mark.parametrize(("line", "message"), [
+    ("    scope: [Energy]", "'Energy' is not a value of 'scope'; use one of Economy, "
+     "EnergyExports, InternationalBanking, Trade"),
+    ("    scope: [InternationalBankng]", "'InternationalBankng' is not a value of 'scope'; use "
+     "one of Economy, EnergyExports, InternationalBanking, Trade (did you mean "
+     "'InternationalBanking'?)"),
+    ("    scope: [AssetFreeze]", "'AssetFreeze' is not a value of 'scope'; use one of Economy, "
+     "EnergyExports, InternationalBanking, Trade"),
+])
+def test_a_concept_field_lists_the_values_of_its_scheme(
+        tmp_path: Path, line: str, message: str) -> None:
+    """A concept of another scheme was caught only by validation (exit 1), and a word that is
+    no concept was an unknown id to be defined in data/reference: neither listed the values."""
+    data = make_data(tmp_path, replace("    target: iran\n", f"    target: iran\n{line}\n")(MINI))
+    assert problems_of(data) == [f"facts/mini.yaml:10:13: {message}"]

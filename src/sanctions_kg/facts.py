@@ -16,7 +16,7 @@ from functools import cache, cached_property
 from pathlib import Path, PurePosixPath
 
 from .dates import DateSpec, PartialDate, resolve
-from .errors import InputError, Location, Problem, did_you_mean
+from .errors import InputError, Location, Problem, did_you_mean, listed
 from .records import (
     Article,
     ArticleMeta,
@@ -808,6 +808,13 @@ def _value(
     if key in schema.object_properties:
         if not isinstance(node.value, str) or not node.value:
             problems.add(node.location, f"'{key}' must be an id (a string) or a list of ids")
+            return None
+        allowed = schema.values.get(key)
+        if allowed is not None and node.value not in allowed:
+            # a concept of its scheme, listed here: the ontology is the only place to look
+            problems.add(node.location, f"'{printable(node.value)}' is not a value of '{key}'; "
+                         f"use one of {listed(sorted(allowed))}"
+                         + did_you_mean(node.value, allowed))
             return None
         return Ref(node.value, node.location)
     range_ = schema.datatype_ranges[key]

@@ -7,7 +7,7 @@ or a property to the ontology is enough to use it in facts files.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import InputError, Location, Problem
@@ -36,6 +36,8 @@ class Schema:
     domains: dict[str, frozenset[str]]
     #: Class → itself and its ``skg:`` superclasses.
     ancestors: dict[str, frozenset[str]]
+    #: Property whose values are concepts → the concepts of its scheme (``skg:valuesFrom``).
+    values: dict[str, frozenset[str]] = field(default_factory=dict)
 
     def is_property(self, name: str) -> bool:
         """Whether ``name`` is an object or datatype property of the ontology."""
@@ -75,6 +77,8 @@ def load_schema(path: Path | str | None = None) -> Schema:
     ranges: dict[str, str] = {}
     domains: dict[str, ox.NamedNode | ox.BlankNode] = {}
     parents: dict[str, set[str]] = {}
+    value_schemes: dict[str, str] = {}  # property → the scheme of its values
+    in_scheme: dict[str, set[str]] = {}  # scheme → its concepts
     lists: dict[tuple[ox.BlankNode, str], object] = {}  # (node, first/rest/unionOf) → object
     for triple in triples:
         subject, predicate, obj = triple.subject, triple.predicate.value, triple.object
@@ -93,6 +97,10 @@ def load_schema(path: Path | str | None = None) -> Schema:
         elif (predicate == RDFS + "subClassOf" and isinstance(obj, ox.NamedNode)
               and obj.value.startswith(SKG)):
             parents.setdefault(name, set()).add(obj.value[len(SKG) :])
+        elif predicate == SKG + "valuesFrom" and isinstance(obj, ox.NamedNode):
+            value_schemes[name] = obj.value
+        elif predicate == SKOS + "inScheme" and isinstance(obj, ox.NamedNode):
+            in_scheme.setdefault(obj.value, set()).add(name)
 
     def classes_of(domain: ox.NamedNode | ox.BlankNode) -> frozenset[str] | None:
         """The ``skg:`` classes a domain names; None for one that allows anything."""
@@ -138,4 +146,6 @@ def load_schema(path: Path | str | None = None) -> Schema:
         domains={name: classes for name, domain in domains.items()
                  if (classes := classes_of(domain)) is not None},
         ancestors={name: ancestors(name) for name in having(OWL + "Class")},
+        values={name: frozenset(in_scheme.get(scheme, ()))
+                for name, scheme in value_schemes.items()},
     )
