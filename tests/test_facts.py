@@ -899,3 +899,16 @@ def test_a_concept_field_lists_the_values_of_its_scheme(
     no concept was an unknown id to be defined in data/reference: neither listed the values."""
     data = make_data(tmp_path, replace("    target: iran\n", f"    target: iran\n{line}\n")(MINI))
     assert problems_of(data) == [f"facts/mini.yaml:10:13: {message}"]
+
+
+def test_an_unknown_id_in_a_record_of_an_unknown_type_is_reported_in_the_same_run(
+        tmp_path: Path) -> None:
+    """The record was dropped with its type, and its ids were checked only once the type was
+    fixed: a second run for the next problem."""
+    text = replace("    type: Sanction\n", "    type: Sanctions\n")(MINI)
+    text = replace("    target: iran\n", "    target: irann\n")(text)
+    assert problems_of(make_data(tmp_path, text)) == [
+        "facts/mini.yaml:7:11: unknown type 'Sanctions'; use a class of the ontology (did you "
+        "mean 'Sanction'?)",
+        "facts/mini.yaml:9:13: unknown id 'irann'; define it in this file, in data/reference, or "
+        "as a concept of the ontology (did you mean 'iran'?)"]

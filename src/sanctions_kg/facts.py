@@ -429,6 +429,7 @@ def load_article_file(path: Path, data_dir: Path, schema: Schema, reference: Ref
     published = head.published or STAND_IN_PUBLISHED
     unusable = set(reference.unusable)
     records: list[Record] = []
+    unloaded: list[Record] = []  # without a valid id or type: only their references checked
     for section in (Section.FACT, Section.CLAIM):
         node = top.get(section.value)
         if node is None:
@@ -437,12 +438,13 @@ def load_article_file(path: Path, data_dir: Path, schema: Schema, reference: Ref
             problems.add(node.location, f"'{section.value}' must be a list")
             continue
         for item in node.value:
-            record = _load_fact(item, section, schema, head.text, published, problems, unusable)
+            record = _load_fact(item, section, schema, head.text, published, problems, unusable,
+                                unloaded)
             if record is not None:
                 records.append(record)
     index = _index_unique(records, problems)
-    _check_references(records, index, reference.index, schema, problems, unusable=unusable,
-                      unknown=reference.complete)
+    _check_references([*records, *unloaded], index, reference.index, schema, problems,
+                      unusable=unusable, unknown=reference.complete)
     if problems.items or head.meta is None:
         raise InputError(problems.items)
     return Article(meta=head.meta, records=tuple(records), facts_file=path,
@@ -569,7 +571,10 @@ def _load_fact(
     published: dt.date | None,
     problems: _Problems,
     unusable: set[str],
+    unloaded: list[Record],
 ) -> Record | None:
+    """The record of one item of a section; None when it has no valid id or type, and then what
+    it refers to goes to ``unloaded``, to be checked with the rest (every problem in one run)."""
     allowed = FACT_RESERVED | set(schema.object_properties) | set(schema.datatype_ranges)
     mapping = _expect_map(node, problems, f"an item of '{section.value}'", allowed, properties=True)
     if not node.is_map:
@@ -588,6 +593,8 @@ def _load_fact(
                      "needs the words of the article that support it")
     contents = tuple(_contents(mapping.get("content"), schema, problems, published, text))
     if ident is None or type_ is None:
+        unloaded.append(Record(id=ident or "", type=type_ or "", section=section,
+                               location=node.location, fields=fields, contents=contents))
         return None
     return Record(
         id=ident,
