@@ -912,3 +912,15 @@ def test_an_unknown_id_in_a_record_of_an_unknown_type_is_reported_in_the_same_ru
         "mean 'Sanction'?)",
         "facts/mini.yaml:9:13: unknown id 'irann'; define it in this file, in data/reference, or "
         "as a concept of the ontology (did you mean 'iran'?)"]
+
+
+@pytest.mark.parametrize(("written", "meant"), [
+    ("Ebrahim Raisi", "ebrahim-raisi"),        # a label of the entity
+    ("ebrahim_raisi", "ebrahim-raisi"),        # the id with other separators
+    ("Islamic Republic of Iran", "iran"),      # another label
+])
+def test_a_label_written_for_an_id_is_given_the_id(
+        tmp_path: Path, written: str, meant: str) -> None:
+    text = replace("    speaker: ebrahim-raisi\n", f"    speaker: {written}\n")(MINI)
+    (problem,) = problems_of(make_data(tmp_path, text))
+    assert problem.endswith(f"(did you mean '{meant}'?)")

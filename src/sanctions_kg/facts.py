@@ -689,9 +689,21 @@ def _check_references(
 
     suggestions: dict[str, str] = {}  # a renamed id is referenced many times: look once
 
+    named: dict[str, str] = {}  # a name or label, case-folded → the id of what it names
+
     def suggestion(ident: str) -> str:
         if ident not in suggestions:
-            suggestions[ident] = did_you_mean(ident, [*index, *entities, *schema.concepts])
+            if not named:
+                for record in (*index.values(), *entities.values()):
+                    for name in (record.label, *record.alt_labels):
+                        if name:
+                            named.setdefault(name.casefold(), record.id)
+            # a label written for the id ("Josep Borrell"), or the id with other separators
+            slug = re.sub(r"[^a-z0-9]+", "-", ident.casefold()).strip("-")
+            by_name = named.get(ident.casefold()) or (
+                slug if slug != ident and (slug in index or slug in entities) else None)
+            suggestions[ident] = (f" (did you mean '{by_name}'?)" if by_name
+                                  else did_you_mean(ident, [*index, *entities, *schema.concepts]))
         return suggestions[ident]
 
     def check(ref: Ref) -> None:
