@@ -435,6 +435,10 @@ def test_an_id_in_no_triple_gets_a_note_after_the_answer(seed_build: Built) -> N
                    "the id (`sanctions-kg describe` finds nodes by slug or label)\n")
     # the default is not checked: a named query with no answer on a store says nothing
     assert query(seed_build, "--name", "sanctions-on-iran")[2] == ""
+    # a bare slug is read in the default's kind: an entity of another kind with it is named
+    code, _, err = query(seed_build, "--name", "sanctions-on-iran", "--param", "state=sco")
+    assert (code, err) == (0, f"note: --param state: <{ID}state/sco> is in no triple of the "
+                              "store; did you mean international-organisation/sco?\n")
 
 
 @pytest.mark.parametrize("text", ["", "  \n", "# just a comment\n\n# and another"])

@@ -461,12 +461,35 @@ def unknown_nodes(store: ox.Store, values: Mapping[str, Value], given: Iterable[
     from .store import mentions
 
     return [
-        f"--param {name}: <{values[name].lexical}> is in no triple of the store; check the id "
-        "(`sanctions-kg describe` finds nodes by slug or label)"
+        f"--param {name}: <{values[name].lexical}> is in no triple of the store; "
+        + _same_slug(store, values[name].lexical)
         for name in given
         if name in values and values[name].kind is ParamKind.IRI
         and not mentions(store, values[name].lexical)
     ]
+
+
+def _same_slug(store: ox.Store, iri: str) -> str:
+    """What to do about an id in no triple: the reference entities of another kind with its
+    slug (``state/european-union`` for ``international-organisation/european-union``, as a bare
+    slug is read in the default's kind), else check the id."""
+    import pyoxigraph as ox
+
+    from .namespaces import RDF, REFERENCE_GRAPH
+
+    advice = "check the id (`sanctions-kg describe` finds nodes by slug or label)"
+    if not iri.startswith(ID) or "/" not in iri[len(ID):]:
+        return advice
+    slug = iri.rsplit("/", 1)[1]
+    found = sorted({quad.subject.value[len(ID):]
+                    for quad in store.quads_for_pattern(None, ox.NamedNode(RDF + "type"), None,
+                                                        ox.NamedNode(REFERENCE_GRAPH))
+                    if isinstance(quad.subject, ox.NamedNode)
+                    and quad.subject.value.startswith(ID)
+                    and quad.subject.value.endswith("/" + slug)})
+    if not found:
+        return advice
+    return f"did you mean {' or '.join(found[:3])}?"
 
 
 def parse_assignments(assignments: Sequence[str]) -> dict[str, str]:
