@@ -344,10 +344,10 @@ def _country_names() -> dict[str, str]:
     return {name: code for name, code in names.items() if name not in shared}
 
 
-def _state_names(mapping: dict[str, Node], ident: str) -> list[str]:
+def _state_names(mapping: dict[str, Node], ident: str, *, other_labels: bool = True) -> list[str]:
     """The names an entity gives itself: its label, other labels and id (words for hyphens)."""
     written: list[str] = []
-    for key in ("label", "altLabel"):
+    for key in ("label", "altLabel") if other_labels else ("label",):
         if key in mapping:
             written.extend(item.value for item in _items(mapping[key])
                            if isinstance(item.value, str))
@@ -376,10 +376,8 @@ def _check_country_names(
     this one: a wrong country gives the state another state's ISO codes. A name pycountry does
     not know (Turkey, Burma) says nothing either way."""
     known = _country_names()
-    label = mapping.get("label")
-    primary = [*([label.value] if label is not None and isinstance(label.value, str) else []),
-               ident.replace("-", " ")]
-    for names in (primary, _state_names(mapping, ident)):
+    for names in (_state_names(mapping, ident, other_labels=False),
+                  _state_names(mapping, ident)):
         codes: dict[str, str] = {}
         for name in names:  # the label first
             codes.setdefault(known.get(name.casefold(), ""), name)
