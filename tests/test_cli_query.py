@@ -339,6 +339,22 @@ def test_an_answer_with_something_after_or_missing_its_end_is_an_error(
     assert done.stderr.startswith(f"error: {fake_store.url}: the answer is not well-formed {what}")
 
 
+def test_a_named_query_with_no_rows_on_an_endpoint_gets_a_note(fake_store: FakeStore) -> None:
+    """A server whose default graph is not the union of its graphs answers every named query
+    with no rows, and exit 0: nothing told the user why."""
+    fake_store.graphs[""] = b'{"head": {"vars": ["sanction"]}, "results": {"bindings": []}}'
+    fake_store.content_type = "application/sparql-results+json"
+    named = run_cli("query", "--name", "sanctions-on-iran", "--endpoint", fake_store.url,
+                    "--format", "json", cwd=REPO)
+    assert named.code == 0
+    assert named.stderr == (
+        f"note: sanctions-on-iran answered no rows at {fake_store.url}; a server whose default "
+        "graph is not the union of its named graphs answers the named queries with none (see "
+        '"Loading into triplestores" in the README)\n')
+    own = run_cli("query", "SELECT ?sanction {}", "--endpoint", fake_store.url, "--format", "json")
+    assert (own.code, own.stderr) == (0, "")
+
+
 def test_a_graph_an_endpoint_cuts_short_is_an_error(fake_store: FakeStore) -> None:
     fake_store.graphs[""] = b"<http://e/s> <http://e/p> <http://e/o> .\nquery cancelled\n"
     fake_store.content_type = "text/turtle"

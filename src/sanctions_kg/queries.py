@@ -1254,7 +1254,12 @@ def run(
         check_format(form, chosen)
     values = bind(query, params or {})
     if isinstance(target, Endpoint):
-        _run_remote(query, values, chosen, target, out, terminal=terminal)
+        rows = _run_remote(query, values, chosen, target, out, terminal=terminal)
+        if rows == 0 and query.name is not None:
+            # the named queries read the union of the graphs as the default graph
+            return [f"{query.name} answered no rows at {target.url}; a server whose default "
+                    "graph is not the union of its named graphs answers the named queries with "
+                    "none (see \"Loading into triplestores\" in the README)"]
         return []
     from .store import open_read
 
@@ -1286,7 +1291,7 @@ def _run_remote(
     out: BinaryIO,
     *,
     terminal: bool,
-) -> None:
+) -> int | None:
     """Send the query with the format's media type, read the whole answer and check that it
     is well-formed, then pass it through as the server sent it (ending its last line). A server
     that fails while it answers (a SERVICE call, its own time limit) has already sent its status
@@ -1306,19 +1311,21 @@ def _run_remote(
         auth_env=endpoint.auth_env,
         expect=asked.answer_types,
     )
-    _check_answer(body, asked, endpoint)
+    rows = _check_answer(body, asked, endpoint)
     if asked is result_format:
         with ending_lines(out) as stream:
             stream.write(body)
-        return
+        return rows
     import pyoxigraph as ox
 
     write(ox.parse_query_results(body, ox.QueryResultsFormat.JSON), result_format, out,
           terminal=terminal)
+    return rows
 
 
-def _check_answer(body: bytes, answer: ResultFormat, endpoint: Endpoint) -> None:
-    """RemoteError unless ``body`` reads whole as ``answer`` (results or RDF). JSON and XML are
+def _check_answer(body: bytes, answer: ResultFormat, endpoint: Endpoint) -> int | None:
+    """How many solutions ``body`` holds (None for a graph or a boolean); RemoteError unless it
+    reads whole as ``answer`` (results or RDF). JSON and XML are
     read whole first: pyoxigraph stops after an ASK's object, and after the last solution of
     XML, without looking at what follows (a server's error) or noticing the end is missing."""
     import json
@@ -1334,10 +1341,11 @@ def _check_answer(body: bytes, answer: ResultFormat, endpoint: Endpoint) -> None
         if answer.is_rdf:
             for _ in ox.parse(body, format=rdf_syntax(answer), base_iri=endpoint.url):
                 pass
-        else:  # solutions are parsed as they are read
-            parsed = ox.parse_query_results(body, results_syntax(answer))
-            for _ in parsed if isinstance(parsed, ox.QuerySolutions) else ():
-                pass
+            return None
+        parsed = ox.parse_query_results(body, results_syntax(answer))
+        if not isinstance(parsed, ox.QuerySolutions):
+            return None
+        return sum(1 for _ in parsed)  # solutions are parsed as they are read
     except (SyntaxError, ValueError, ET.ParseError) as error:
         raise RemoteError(
             f"{endpoint.url}: the answer is not well-formed {answer.description} "
