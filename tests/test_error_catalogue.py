@@ -332,6 +332,9 @@ INPUT_CASES: dict[str, InputCase] = {
     f"error: {LOC}: malformed date: '<value>' is not a date of the form YYYY, YYYY-MM or "
     "YYYY-MM-DD":
         InputCase("date-form", edit("{expression: since 2018}", "2018-1")),
+    f"error: {LOC}: malformed date: '<value>' is not a date of the form YYYY, YYYY-MM or "
+    "YYYY-MM-DD; to give the article's words, write {expression: \"<value>\"}":
+        InputCase("date-value-words", with_field("endDate: 4 July 2022")),
     f"error: {LOC}: malformed date: '<value>' is not a valid date (<reason>)":
         InputCase("date-invalid", edit("{expression: since 2018}", "2018-13-01")),
     f"error: {LOC}: malformed date: give YYYY, YYYY-MM or YYYY-MM-DD":
@@ -1642,6 +1645,13 @@ def _bug_with_debug(c: Context) -> Outcome:
 
 
 # --- the tests -------------------------------------------------------------------------------
+
+
+def test_each_input_case_has_its_own_file() -> None:
+    """Two cases of one name write one file: the second replaced the first, whose message then
+    was not produced and the failure pointed at the wrong case."""
+    names = [(case.folder, case.name) for case in INPUT_CASES.values()]
+    assert len(names) == len(set(names))
 
 
 def test_the_catalogue_and_the_cases_are_in_step() -> None:

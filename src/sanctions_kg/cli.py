@@ -711,9 +711,9 @@ def _main() -> None:
         _output_closed()
     except SanctionsKGError as error:
         report = getattr(error, "report", None)
-        lines = [str(report)] if report is not None else []
-        _tell(*lines, *(f"error: {line}" for line in
-                        str(error).splitlines() or [type(error).__name__]))
+        if report is not None:  # a build that failed validation: shown as a passing one shows it
+            _tell_results(report)
+        _tell(*(f"error: {line}" for line in str(error).splitlines() or [type(error).__name__]))
         sys.exit(error.exit_code)
     except Exit as done:
         sys.exit(done.exit_code)

@@ -859,7 +859,11 @@ def _date_point(node: Node, problems: _Problems) -> DateSpec | None:
     try:
         return DateSpec(value=PartialDate.parse(str(node.value)))
     except ValueError as error:
-        problems.add(node.location, f"malformed date: {error}")
+        # "4 July 2024" written as the value: the article's words go under expression:
+        written = node.value if isinstance(node.value, str) else ""
+        hint = (f"; to give the article's words, write {{expression: \"{printable(written)}\"}}"
+                if any(c.isalpha() for c in written) else "")
+        problems.add(node.location, f"malformed date: {error}{hint}")
         return None
 
 
