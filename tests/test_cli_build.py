@@ -96,6 +96,11 @@ def test_without_data_a_corpus_in_the_working_folder_is_built(tmp_path: Path) ->
     result = run_cli("build", "--no-validate", cwd=tmp_path)
     assert result.code == 0, result.stderr
     assert result.stdout.startswith("Built 1 article from data: ")
+    # a misnamed facts/ folder is said, not replaced by the bundled corpus
+    (tmp_path / "data" / "facts").rename(tmp_path / "data" / "fact")
+    result = run_cli("build", "--no-validate", cwd=tmp_path)
+    assert (result.code, result.stdout) == (2, "")
+    assert result.stderr.startswith("error: data/facts")
 
 
 def test_refuses_to_replace_an_output_folder_that_holds_the_data_or_other_files(

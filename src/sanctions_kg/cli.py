@@ -140,7 +140,7 @@ def build(
     data: Annotated[
         Path | None,
         typer.Option(help="Data folder with articles/, facts/, reference/ (default: ./data when "
-                     "it has a facts/ folder, else the bundled corpus).",
+                     "it has one of them, else the bundled corpus).",
                      show_default=False, metavar="DIR", parser=_path),
     ] = None,
     out: Annotated[

@@ -44,9 +44,11 @@ LOCAL_DATA = Path("data")
 
 
 def default_data_dir() -> Path:
-    """The corpus a build reads without ``--data``: ``./data`` when it has a ``facts/`` folder
-    (a user's corpus, or the bundled one at the root of a checkout), else the bundled corpus.
-    Editing ``./data`` and building without ``--data`` must not build something else."""
-    if (LOCAL_DATA / "facts").is_dir():
+    """The corpus a build reads without ``--data``: ``./data`` when it has a ``facts/``,
+    ``articles/`` or ``reference/`` folder (a user's corpus, or the bundled one at the root of a
+    checkout), else the bundled corpus. Editing ``./data`` and building without ``--data`` must
+    not build something else, nor must a corpus whose ``facts/`` is missing or misnamed: the
+    build then says that ``data/facts`` has no facts files."""
+    if any((LOCAL_DATA / part).is_dir() for part in ("facts", "articles", "reference")):
         return LOCAL_DATA
     return data_dir()
