@@ -503,6 +503,13 @@ for _message, _case in INPUT_CASES.items():
     produces(_message)(partial(batched, _case))
 
 
+@produces("error: <data>: holds facts files, but --data is the folder that holds articles/, "
+          "facts/ and reference/ (did you mean <folder>?)")
+def _data_is_the_facts_folder(c: Context) -> Outcome:
+    return c.cli("build", "--no-validate", "--data", REPO / "data" / "facts", "--out",
+                 c.tmp / "out", "--store", c.tmp / "store")
+
+
 @produces("error: <data>: data folder not found; pass --data with a folder holding articles/, "
           "facts/ and reference/")
 def _no_data_folder(c: Context) -> Outcome:

@@ -145,6 +145,12 @@ def facts_file_list(data_dir: Path) -> list[Path]:
                     "holding articles/, facts/ and reference/")
         )
     files = yaml_files(data_dir / "facts")
+    if not files and not (data_dir / "facts").is_dir() and yaml_files(data_dir):
+        # `--data data/facts`: the facts files themselves, not the corpus folder
+        raise InputError(
+            Problem(data_dir, f"holds facts files, but --data is the folder that holds "
+                    f"articles/, facts/ and reference/ (did you mean {data_dir.parent}?)")
+        )
     if not files:
         raise InputError(
             Problem(data_dir / "facts", "no facts files (*.yaml, *.yml) found; "
