@@ -224,7 +224,7 @@ REFUSED = [
     "Friday 23 September", "on 23 September", "Thursday 23rd", "2018-19", "2022-09-15",
     "3pm Thursday", "in '19",
     # a day with its month and year, but no such day, or two days
-    "31 June 2022", "30 February 2024", "3 and 4 July 2022", "Friday, 15 September 2022",
+    "3 and 4 July 2022",
     # two dates, two months, a month with a weekday or week
     "2018-2020", "from 2018 to 2020", "the 2018 deal signed in 2020", "Monday and Tuesday",
     "last year and this year", "Thursday, next week", "yesterday, Wednesday",
@@ -255,3 +255,18 @@ def test_date_spec_rules() -> None:
     spec = DateSpec(earliest=PartialDate(2001), latest=PartialDate(2022, 9, 15))
     assert spec.first_day == dt.date(2001, 1, 1)
     assert spec.last_day == dt.date(2022, 9, 15)
+
+
+@pytest.mark.parametrize(("expression", "message"), [
+    ("31 June 2022", "the date expression '31 June 2022' names no day of the calendar (June "
+     "2022 has no day 31); correct it, or give value:, earliest: or latest:"),
+    ("30 February 2024", "the date expression '30 February 2024' names no day of the calendar "
+     "(February 2024 has no day 30); correct it, or give value:, earliest: or latest:"),
+    ("Friday, 15 September 2022", "the date expression 'Friday, 15 September 2022' gives Friday, "
+     "but 2022-09-15 is a Thursday; correct it, or give value:, earliest: or latest:"),
+])
+def test_a_written_day_that_cannot_be_is_refused_with_the_reason(
+        expression: str, message: str) -> None:
+    with pytest.raises(ValueError) as caught:
+        resolve(expression, PUBLISHED)
+    assert str(caught.value) == message

@@ -37,6 +37,7 @@ import pytest
 from conftest import (
     CLI,
     REPO,
+    SEED_TEXT,
     SHAPE_FIXTURES,
     Built,
     FakeStore,
@@ -206,6 +207,18 @@ def sparse_file(path: Path, size: int) -> None:
         handle.truncate(size)
 
 
+def with_words(words: str, date: str) -> Callable[[Path], None]:
+    """A facts file whose article is the seed's text with ``words`` added, and whose first fact
+    has the date ``date``: words of a date that the seed text does not hold."""
+    def write(path: Path) -> None:
+        text = path.parent.parent / "articles" / f"{path.stem}.txt"
+        text.write_text(SEED_TEXT.read_text(encoding="utf-8") + f"\n{words}\n",
+                        encoding="utf-8")
+        path.write_text(edit("  text: articles/mini.txt\n", f"  text: articles/{path.stem}.txt\n",
+                             edit("{expression: since 2018}", date)), encoding="utf-8")
+    return write
+
+
 def twins(path: Path, other: str) -> None:
     """Two facts files, ``other`` and ``path``, for one article id."""
     for target in (path.parent / other, path):
@@ -348,6 +361,15 @@ INPUT_CASES: dict[str, InputCase] = {
         InputCase("date-both", edit("{expression: since 2018}", "{value: 2018, earliest: 2017}")),
     f"error: {LOC}: malformed date: earliest <date> is after latest <date>":
         InputCase("date-order", edit("{expression: since 2018}", "{earliest: 2019, latest: 2018}")),
+    f"error: {LOC}: malformed date: the date expression '<expression>' names no day of the "
+    "calendar (<month> has no day <day>); correct it, or give value:, earliest: or latest:":
+        InputCase("date-no-such-day", with_words("It ends on 31 June 2022.",
+                                                 "{expression: \"31 June 2022\"}")),
+    f"error: {LOC}: malformed date: the date expression '<expression>' gives <weekday>, but "
+    "<date> is a <other weekday>; correct it, or give value:, earliest: or latest:":
+        InputCase("date-wrong-weekday", with_words("It began Friday, 15 September 2022.",
+                                                   "{expression: \"Friday, 15 September "
+                                                   "2022\"}")),
     f"error: {LOC}: malformed date: cannot resolve the date expression '<expression>'; give "
     "value:, earliest: or latest:":
         InputCase("date-expression", edit("{expression: since 2018}", "{expression: some time}")),

@@ -351,12 +351,18 @@ def _written_day(expression: str, anchors: set[_Anchor], months: set[int], days:
         raise _refused(expression)
     (anchor,) = years
     year = anchor.number if anchor.kind is _Kind.YEAR else published.year + anchor.number
+    month, number = next(iter(months)), next(iter(days))
     try:
-        day = dt.date(year, next(iter(months)), next(iter(days)))
+        day = dt.date(year, month, number)
     except ValueError:  # 31 June
-        raise _refused(expression) from None
-    if weekdays and weekdays[0].number != day.weekday():
-        raise _refused(expression)  # Friday, 4 July 2024: one of the two is wrong
+        raise ValueError(f"the date expression '{expression}' names no day of the calendar "
+                         f"({calendar.month_name[month]} {year} has no day {number}); correct "
+                         "it, or give value:, earliest: or latest:") from None
+    if weekdays and weekdays[0].number != day.weekday():  # one of the two is wrong
+        raise ValueError(f"the date expression '{expression}' gives "
+                         f"{calendar.day_name[weekdays[0].number]}, but {day.isoformat()} is a "
+                         f"{calendar.day_name[day.weekday()]}; correct it, or give value:, "
+                         "earliest: or latest:")
     return DateSpec(value=PartialDate.of(day), expression=expression)
 
 
