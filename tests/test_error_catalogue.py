@@ -277,30 +277,29 @@ INPUT_CASES: dict[str, InputCase] = {
     f"error: {LOC}: unsupported YAML tag '<tag>'; remove it (facts and reference files hold "
     "plain values only)":
         InputCase("tag", edit("    target: iran\n", "    target: !custom iran\n")),
-    "error: <file>:<line>: a key must be a plain word":
+    f"error: {LOC}: a key must be a plain word":
         InputCase("key", MINI + "? [a, b]\n: 1\n"),
-    "error: <file>:<line>: duplicate key '<key>'; keep only one of them":
+    f"error: {LOC}: duplicate key '<key>'; keep only one of them":
         InputCase("duplicate-key", with_field("target: x")),
     f"error: {LOC}: <what> must be a mapping of keys to values":
         InputCase("not-a-mapping", edit(CLAIM, "  - just words\n")),
-    "error: <file>:<line>: unknown field '<key>' in <what>; check the spelling (fields are "
-    "ontology property names)":
+    f"error: {LOC}: unknown field '<key>' in <what>; check the spelling (fields are ontology "
+    "property names)":
         InputCase("unknown-field", with_field("targett: x")),
-    "error: <file>:<line>: unknown field '<key>' in <what>; check the spelling (it takes "
-    "<keys>)":
+    f"error: {LOC}: unknown field '<key>' in <what>; check the spelling (it takes <keys>)":
         InputCase("unknown-fixed-field", edit("  published: 2022-09-15\n",
                                               "  published: 2022-09-15\n  titel: Mini\n")),
-    "error: <file>:<line>: '<key>' is not a field of <type> (the ontology gives it to "
-    "<classes>); remove it, or give the record a type that has it":
+    f"error: {LOC}: '<key>' is not a field of <type> (the ontology gives it to <classes>); "
+    "remove it, or give the record a type that has it":
         InputCase("field-of-another-class", with_field("party: [iran, russia]")),
-    "error: <file>:<line>: 'quote' is for claims (a speaker's words), not for facts (<type>); "
-    "put the words that support it under evidence:":
+    f"error: {LOC}: 'quote' is for claims (a speaker's words), not for facts (<type>); put "
+    "the words that support it under evidence:":
         InputCase("quote-on-a-fact", with_field('quote: "slapped crippling sanctions"')),
-    "error: <file>:<line>: 'quote' is for claims (a speaker's words), not for reference "
-    "entities (<type>); remove it (give where the entity comes from as source:)":
+    f"error: {LOC}: 'quote' is for claims (a speaker's words), not for reference entities "
+    "(<type>); remove it (give where the entity comes from as source:)":
         InputCase("ref-quote", "entities:\n  - id: ref-q\n    type: State\n    label: Q\n"
                   '    quote: "hello"\n', "reference"),
-    "error: <file>:<line>: '<key>' is stated only as a claim's content, never as a field: write "
+    f"error: {LOC}: '<key>' is stated only as a claim's content, never as a field: write "
     "{subject: …, predicate: <key>, object: …} under content:":
         InputCase("content-predicate-field", with_field("doesNotRecognise: russia")),
     f"error: {LOC}: missing required field '<key>'; add it":

@@ -162,7 +162,7 @@ BAD_INPUT = [
     (
         "unknown-field",
         replace("    target: iran\n", "    target: iran\n    targett: russia\n"),
-        "facts/mini.yaml:10: unknown field 'targett' in an item of 'facts'; check the spelling "
+        "facts/mini.yaml:10:5: unknown field 'targett' in an item of 'facts'; check the spelling "
         "(fields are ontology property names)",
     ),
     (
@@ -321,13 +321,13 @@ def test_an_unknown_id_is_still_reported_beside_a_fact_without_a_type(tmp_path: 
                   "(did not find expected ',' or ']' by line 5, column 9); fix the syntax"],
                  id="unreadable-file: its ids may be defined there"),
     pytest.param(replace("entities:\n", "entitties:\n"),
-                 ["reference/states.yaml:3: unknown field 'entitties' in the top level; check "
+                 ["reference/states.yaml:3:1: unknown field 'entitties' in the top level; check "
                   "the spelling (it takes 'entities')",
                   "reference/states.yaml:3:1: missing 'entities:' list; add it"],
                  id="no-entities-list: its ids may be defined there"),
     pytest.param(replace("entities:\n", "entities: all of them\nstates:\n"),
                  ["reference/states.yaml:3:11: 'entities' must be a list",
-                  "reference/states.yaml:4: unknown field 'states' in the top level; check the "
+                  "reference/states.yaml:4:1: unknown field 'states' in the top level; check the "
                   "spelling (it takes 'entities')"],
                  id="entities-not-a-list: its ids may be under another key"),
     pytest.param(lambda text: "entities:\n  iran:\n    type: State\n",
@@ -363,7 +363,7 @@ def test_problems_are_reported_from_the_first_line_to_the_last(tmp_path: Path) -
     data = make_data(tmp_path, replace("    speaker: ebrahim-raisi\n",
                                        "    speaker: ebrahim-raisi\n    speakerr: x\n")(text))
     assert [problem.split(": ", 1)[0] for problem in problems_of(data)] == [
-        "facts/mini.yaml:9:13", "facts/mini.yaml:16"]
+        "facts/mini.yaml:9:13", "facts/mini.yaml:16:5"]
 
 
 def test_a_bad_publication_date_does_not_hide_the_facts_problems(tmp_path: Path) -> None:
@@ -633,16 +633,16 @@ def test_an_article_text_that_is_not_a_file_is_named_for_what_it_is(
 
 @pytest.mark.parametrize(("old", "new", "message"), [
     ("    target: iran\n", "    target: iran\n    party: [iran, russia]\n",
-     "facts/mini.yaml:10: 'party' is not a field of Sanction (the ontology gives it to Agreement "
+     "facts/mini.yaml:10:5: 'party' is not a field of Sanction (the ontology gives it to Agreement "
      "or BilateralRelations); remove it, or give the record a type that has it"),
     ("    target: iran\n", "    target: iran\n    quote: \"slapped crippling sanctions\"\n",
-     "facts/mini.yaml:10: 'quote' is for claims (a speaker's words), not for facts (Sanction); "
+     "facts/mini.yaml:10:5: 'quote' is for claims (a speaker's words), not for facts (Sanction); "
      "put the words that support it under evidence:"),
     ("    target: iran\n", "    target: iran\n    doesNotRecognise: russia\n",
-     "facts/mini.yaml:10: 'doesNotRecognise' is stated only as a claim's content, never as a "
+     "facts/mini.yaml:10:5: 'doesNotRecognise' is stated only as a claim's content, never as a "
      "field: write {subject: …, predicate: doesNotRecognise, object: …} under content:"),
     ("    speaker: ebrahim-raisi\n", "    speaker: ebrahim-raisi\n    imposer: united-states\n",
-     "facts/mini.yaml:16: 'imposer' is not a field of Claim (the ontology gives it to Sanction); "
+     "facts/mini.yaml:16:5: 'imposer' is not a field of Claim (the ontology gives it to Sanction); "
      "remove it, or give the record a type that has it"),
 ])
 def test_a_field_the_ontology_gives_to_other_classes_is_refused(
@@ -737,11 +737,11 @@ CONTENT = ("    content:\n      - subject: iran\n        predicate: doesNotRecog
                  "facts/mini.yaml:7:11: unknown type 'sanction'; use a class of the ontology "
                  "(did you mean 'Sanction'?)", id="type"),
     pytest.param(replace("    imposer: united-states\n", "    imposr: united-states\n"),
-                 "facts/mini.yaml:8: unknown field 'imposr' in an item of 'facts'; check the "
+                 "facts/mini.yaml:8:5: unknown field 'imposr' in an item of 'facts'; check the "
                  "spelling (fields are ontology property names) (did you mean 'imposer'?)",
                  id="field"),
     pytest.param(replace("  published: 2022-09-15\n", "  published: 2022-09-15\n  titel: Mini\n"),
-                 "facts/mini.yaml:5: unknown field 'titel' in 'article'; check the spelling (it "
+                 "facts/mini.yaml:5:3: unknown field 'titel' in 'article'; check the spelling (it "
                  "takes 'author', 'id', 'language', 'license', 'published', 'publisher', 'text', "
                  "'title', 'url') (did you mean 'title'?)", id="fixed-field"),
     pytest.param(replace("predicate: doesNotRecognise", "predicate: doesNotRecognize"),

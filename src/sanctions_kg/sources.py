@@ -93,7 +93,7 @@ class Node:
         column: int,
         value: Scalar | list[Node] | dict[str, Node],
         tag: str = "",
-        key_lines: dict[str, int] | None = None,
+        key_lines: dict[str, tuple[int, int]] | None = None,
         raw: str | None = None,
     ) -> None:
         #: A scalar read as something else than text (a number): the text as written.
@@ -111,7 +111,8 @@ class Node:
 
     @property
     def key_locations(self) -> dict[str, Location]:
-        return {key: Location(self.path, line) for key, line in self.key_lines.items()}
+        return {key: Location(self.path, line, column)
+                for key, (line, column) in self.key_lines.items()}
 
     @property
     def is_map(self) -> bool:
@@ -377,21 +378,21 @@ def _convert(
             converted = Node(path, line, column, value, tag, raw=raw)
         elif type(node) is mapping_node:
             mapping: dict[str, Node] = {}
-            keys: dict[str, int] = {}
+            keys: dict[str, tuple[int, int]] = {}
             for key_node, value_node in node.value:
-                key_line = key_node.start_mark.line + 1
+                key_at = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
                 if type(key_node) is not scalar_node:
-                    problems.append(Problem(Location(path, key_line), "a key must be a plain word"))
+                    problems.append(Problem(Location(path, *key_at), "a key must be a plain word"))
                     continue
                 key = str(key_node.value)
                 if key in mapping:
                     problems.append(Problem(
-                        Location(path, key_line),
+                        Location(path, *key_at),
                         f"duplicate key '{printable(key)}'; keep only one of them",
                     ))
                     continue
                 mapping[key] = convert(value_node, depth + 1)
-                keys[key] = key_line
+                keys[key] = key_at
             converted = Node(path, line, column, mapping, tag, keys)
         else:
             assert isinstance(node, sequence_node)
