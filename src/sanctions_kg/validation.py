@@ -251,12 +251,12 @@ def _load_into(database: ox.Store, path: Path, prefix: str, graph: str | None = 
     renamed = (ox.BlankNode, ox.Triple)
 
     def numbered(quad: ox.Quad) -> ox.Quad:
-        subject, value, graph = quad.subject, quad.object, quad.graph_name
+        subject, value, where = quad.subject, quad.object, quad.graph_name
         if into is None and type(subject) not in renamed and type(value) not in renamed \
-                and type(graph) is not ox.BlankNode:
+                and type(where) is not ox.BlankNode:
             return quad  # most quads: nothing to rename
         return ox.Quad(stable(subject), quad.predicate, stable(value),
-                       stable(graph) if into is None else into)
+                       stable(where) if into is None else into)
 
     try:
         with rdf_input(path) as handle:
